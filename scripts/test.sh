@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs facmon's whole test suite on a fresh Debian machine with Rust.
+# Installs what the integration tests need (mosquitto, socat, mbpoll) with apt when missing,
+# then runs every test of the workspace with cargo-nextest (or cargo test without it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+have mosquitto || missing+=(mosquitto)
+have socat || missing+=(socat)
+have mbpoll || missing+=(mbpoll)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "scripts/test.sh: installing ${missing[*]} with apt"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  # The packages' services must not grab the default ports; tests start their own servers.
+  echo exit 101 | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+export PATH="$PATH:/usr/sbin"
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+else
+  cargo test --workspace --no-fail-fast "$@"
+fi

@@ -1,0 +1,131 @@
+//! Command line: parses arguments, sets up logging, and maps errors to exit codes.
+//! `anyhow` lives here and nowhere in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use facmon::{clock, config, daemon::Daemon, demo, shutdown::Shutdown};
+
+/// facmon watches a building's critical plant (generators, transfer switches, pumps, tanks,
+/// sump pits, fire panels) over Modbus and MQTT and acts on the site's emergency procedures.
+#[derive(Parser, Debug)]
+#[command(name = "facmon", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the daemon against real field devices, as described by a config file.
+    Run {
+        /// The site config (TOML). Keys may be overridden by FACMON__SECTION__KEY variables.
+        #[arg(long, short, value_name = "FILE")]
+        config: PathBuf,
+        /// Log format: "text" for people, "json" for log collectors.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        log_format: String,
+    },
+    /// Validate a config file and print every problem found (exit code 1 if any).
+    CheckConfig {
+        /// The site config (TOML) to check.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Also print the resolved plan (devices, read requests, points) as JSON.
+        #[arg(long)]
+        print_plan: bool,
+    },
+    /// Run the simulated demo building and the daemon wired to it, with a live view in the
+    /// terminal. Needs no external services. Ctrl-C to stop.
+    Demo {
+        /// Scenario to play: a built-in name (demo, outage_generator_manual, outage_auto_start,
+        /// duty_pump_trip_standby_failed, sump_pit_flooding, fire_alarm) or a scenario file.
+        #[arg(long, default_value = "demo", value_name = "NAME|FILE")]
+        scenario: String,
+        /// Stop by itself after this many seconds (default: run until Ctrl-C).
+        #[arg(long, value_name = "SECONDS")]
+        duration_s: Option<u64>,
+        /// Print change lines only, never redraw the table in place (default when the output
+        /// is not a terminal).
+        #[arg(long)]
+        plain: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config, log_format } => {
+            init_logging(&log_format, "info");
+            runtime().and_then(|rt| rt.block_on(run(config)))
+        }
+        Command::CheckConfig { file, print_plan } => return check_config(&file, print_plan),
+        Command::Demo { scenario, duration_s, plain } => {
+            init_logging("text", "warn");
+            let opts = demo::DemoOptions { scenario, duration: duration_s.map(Duration::from_secs), plain };
+            runtime().and_then(|rt| rt.block_on(demo::run(opts)).map_err(anyhow::Error::from))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("facmon: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn init_logging(format: &str, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FACMON_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn check_config(file: &std::path::Path, print_plan: bool) -> ExitCode {
+    match config::load(file) {
+        Ok(plan) => {
+            println!(
+                "{}: OK: site {}, {} buildings, {} equipment, {} points, {} Modbus connections ({} devices), {} MQTT brokers",
+                file.display(),
+                plan.site.id,
+                plan.buildings.len(),
+                plan.equipment.len(),
+                plan.points.len(),
+                plan.connections.len(),
+                plan.devices.len(),
+                plan.brokers.len()
+            );
+            if print_plan {
+                match serde_json::to_string_pretty(&plan) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => eprintln!("cannot print the plan: {e}"),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprint!("{errors}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(config_path: PathBuf) -> anyhow::Result<()> {
+    let plan = config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
+    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    tracing::info!("stopping");
+    daemon.stop(Duration::from_secs(5)).await;
+    Ok(())
+}

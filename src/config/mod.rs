@@ -1,0 +1,101 @@
+//! Configuration: from a TOML file (plus `FACMON__…` environment overrides) to a checked
+//! [`Plan`].
+//!
+//! Two steps, as ripgrep splits raw and resolved flags: `raw.rs` is what serde can parse;
+//! `plan.rs` resolves names to indices, picks each point's decoder once, and collects every
+//! problem before failing. Nothing is silently "fixed".
+
+mod error;
+pub mod kinds;
+mod plan;
+mod points;
+pub mod raw;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use error::{ConfigErrors, ConfigIssue};
+pub use plan::*;
+
+use config::{Environment, File, FileFormat};
+
+/// Loads and checks a config file, with overrides from the process environment.
+pub fn load(path: &Path) -> Result<Plan, ConfigErrors> {
+    load_with_env(path, None)
+}
+
+/// Loads and checks a config file. `env`, when given, replaces the process environment (tests).
+pub fn load_with_env(path: &Path, env: Option<HashMap<String, String>>) -> Result<Plan, ConfigErrors> {
+    let file = path.display().to_string();
+    let fail = |key: &str, problem: String, hint: &str| ConfigErrors {
+        file: file.clone(),
+        issues: vec![ConfigIssue { key: key.into(), problem, hint: hint.into() }],
+    };
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(fail("", format!("cannot read the file: {e}"), "check the path; `facmon check-config FILE` validates a file"));
+    }
+    let env_source = Environment::with_prefix("FACMON")
+        .prefix_separator("__")
+        .separator("__")
+        .try_parsing(true)
+        .source(env.clone());
+    let built = config::Config::builder()
+        .add_source(File::from(path).format(FileFormat::Toml).required(true))
+        .add_source(env_source)
+        .build()
+        .map_err(|e| fail("", e.to_string(), "fix the TOML syntax at the place named"))?;
+
+    let mut unknown = Vec::new();
+    let raw: Result<raw::RawConfig, _> =
+        serde_ignored::deserialize(built, |p| unknown.push(display_path(&p.to_string())));
+    let mut issues = error::Issues::default();
+    for key in &unknown {
+        issues.push(key.clone(), "unknown key".to_string(), "remove it or check its spelling against the config reference in README.md");
+    }
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(e) => {
+            issues.push(type_error_key(&e), e.to_string(), "give the key a value of the type named");
+            return Err(ConfigErrors { file, issues: issues.0 });
+        }
+    };
+    let secrets = Secrets { env };
+    plan::build(raw, &secrets, issues).map_err(|issues| ConfigErrors { file, issues })
+}
+
+/// Where secrets are looked up: the process environment unless a test supplies a map.
+pub(crate) struct Secrets {
+    env: Option<HashMap<String, String>>,
+}
+
+impl Secrets {
+    pub(crate) fn var(&self, name: &str) -> Option<String> {
+        match &self.env {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+}
+
+/// `equipment.2.points.x` → `equipment[2].points.x`, the way TOML users count arrays.
+fn display_path(p: &str) -> String {
+    let mut out = String::new();
+    for part in p.split('.') {
+        if !out.is_empty() && part.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{part}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+fn type_error_key(e: &config::ConfigError) -> String {
+    match e {
+        config::ConfigError::Type { key: Some(k), .. } => display_path(k),
+        _ => String::new(),
+    }
+}

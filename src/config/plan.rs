@@ -1,0 +1,521 @@
+//! The checked plan: what the daemon runs. Built from [`RawConfig`](super::raw::RawConfig)
+//! with every reference resolved to an index and every problem collected.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::error::{ConfigIssue, Issues};
+use super::kinds::{self, KindSpec};
+use super::raw::{RawConfig, RawDevice, RawMqttBroker};
+use super::Secrets;
+use crate::point::decode::{Conversion, Decoder, Table};
+use crate::point::PointKey;
+
+/// Language of alarm and ticket text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Language {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub language: Language,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Building {
+    pub id: String,
+    pub name: String,
+}
+
+/// How a Modbus connection reaches its devices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Link {
+    Tcp { host: String, port: u16 },
+    Rtu { path: String, baud: u32, parity: Parity, data_bits: u8, stop_bits: u8 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Parity {
+    None,
+    Even,
+    Odd,
+}
+
+/// One Modbus TCP socket or RTU bus, polled by one task.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModbusConnection {
+    pub id: String,
+    pub link: Link,
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+    /// Silence kept between two requests (RTU: 3.5 characters unless set; TCP: none).
+    pub request_gap: Duration,
+    pub max_gap: u16,
+    pub max_backoff: Duration,
+    pub devices: Vec<usize>,
+}
+
+/// One Modbus slave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    pub id: String,
+    pub connection: usize,
+    pub unit: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MqttBroker {
+    pub id: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub client_id: String,
+    #[serde(skip)]
+    pub username: Option<String>,
+    #[serde(skip)]
+    pub password: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub keep_alive: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Equipment {
+    pub id: String,
+    pub building: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub pumps: Vec<String>,
+    pub limits: BTreeMap<String, f64>,
+    /// Role → point index.
+    pub points: BTreeMap<String, usize>,
+}
+
+/// Where a point's value comes from, resolved.
+#[derive(Debug, Clone, Serialize)]
+pub enum PointSource {
+    Modbus(ModbusPoint),
+    Mqtt(MqttPoint),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModbusPoint {
+    pub device: usize,
+    pub table: Table,
+    /// 0-based protocol address.
+    pub address: u16,
+    pub decoder: Decoder,
+    pub conversion: Conversion,
+}
+
+/// How an MQTT payload becomes a raw value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum PayloadKind {
+    Bool { true_values: Vec<String>, false_values: Vec<String> },
+    Number,
+    Text,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MqttPoint {
+    pub broker: usize,
+    pub topic: String,
+    pub json_pointer: Option<String>,
+    pub kind: PayloadKind,
+    pub conversion: Conversion,
+    /// A topic silent longer than this makes the point stale; `None` = never.
+    pub stale_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PointDef {
+    pub key: PointKey,
+    pub equipment: usize,
+    pub unit: Option<String>,
+    pub source: PointSource,
+}
+
+/// Everything the daemon needs, checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub site: Site,
+    pub buildings: Vec<Building>,
+    pub connections: Vec<ModbusConnection>,
+    pub devices: Vec<Device>,
+    pub brokers: Vec<MqttBroker>,
+    pub equipment: Vec<Equipment>,
+    pub points: Vec<PointDef>,
+    pub data_dir: PathBuf,
+}
+
+impl Plan {
+    pub fn point_keys(&self) -> Vec<PointKey> {
+        self.points.iter().map(|p| p.key.clone()).collect()
+    }
+
+    pub fn connection(&self, id: &str) -> Option<usize> {
+        self.connections.iter().position(|c| c.id == id)
+    }
+
+    pub fn broker(&self, id: &str) -> Option<usize> {
+        self.brokers.iter().position(|b| b.id == id)
+    }
+}
+
+const DEFAULT_TIMEOUT_MS: u64 = 1000;
+const DEFAULT_POLL_MS: u64 = 1000;
+const DEFAULT_MAX_GAP: u16 = 8;
+const DEFAULT_BACKOFF_MS: u64 = 10_000;
+
+/// Name lookup tables shared by the point resolver.
+pub(super) struct Names {
+    pub devices: HashMap<String, usize>,
+    pub brokers: HashMap<String, usize>,
+}
+
+pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Result<Plan, Vec<ConfigIssue>> {
+    let site = site(&raw, &mut issues);
+    let mut seen = HashSet::new();
+    let buildings: Vec<Building> = raw
+        .buildings
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            check_id(&format!("buildings[{i}].id"), &b.id, &mut seen, &mut issues);
+            Building { id: b.id.clone(), name: b.name.clone().unwrap_or_else(|| b.id.clone()) }
+        })
+        .collect();
+
+    let (connections, devices) = connections(&raw, &mut issues);
+    let brokers: Vec<MqttBroker> =
+        raw.mqtt_brokers.iter().enumerate().map(|(i, b)| broker(i, b, secrets, &mut issues)).collect();
+    let names = Names {
+        devices: devices.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
+        brokers: brokers.iter().enumerate().map(|(i, b)| (b.id.clone(), i)).collect(),
+    };
+
+    let mut equipment = Vec::new();
+    let mut points = Vec::new();
+    let mut seen = HashSet::new();
+    let building_ids: HashSet<&str> = buildings.iter().map(|b| b.id.as_str()).collect();
+    for (i, e) in raw.equipment.iter().enumerate() {
+        let at = format!("equipment[{i}]");
+        check_id(&format!("{at}.id"), &e.id, &mut seen, &mut issues);
+        if !building_ids.contains(e.building.as_str()) {
+            issues.push(
+                format!("{at}.building"),
+                format!("{}: building \"{}\" is not defined", e.id, e.building),
+                format!("add [[buildings]] id = \"{}\", or use one of: {}", e.building, join(building_ids.iter())),
+            );
+        }
+        let Some(kind) = kinds::kind(&e.kind) else {
+            issues.push(
+                format!("{at}.kind"),
+                format!("{}: \"{}\" is not an equipment kind", e.id, e.kind),
+                format!("use one of: {}", kinds::kind_names()),
+            );
+            continue;
+        };
+        let mut role_points = BTreeMap::new();
+        for (role, rp) in &e.points {
+            let key = format!("{at}.points.{role}");
+            let Some(spec) = kind.role(role) else {
+                issues.push(
+                    key,
+                    format!("{}: a {} has no role \"{role}\"", e.id, kind.name),
+                    format!("roles of a {}: {}", kind.name, kind.role_names()),
+                );
+                continue;
+            };
+            let pkey = PointKey { equipment: Arc::from(e.id.as_str()), role: Arc::from(role.as_str()) };
+            if let Some(def) = super::points::resolve(&key, pkey, equipment.len(), spec, rp, &names, &mut issues) {
+                role_points.insert(role.clone(), points.len());
+                points.push(def);
+            }
+        }
+        check_kind_shape(&at, &e.id, kind, e, &mut issues);
+        equipment.push(Equipment {
+            id: e.id.clone(),
+            building: e.building.clone(),
+            kind: kind.name,
+            name: e.name.clone().unwrap_or_else(|| e.id.clone()),
+            pumps: e.pumps.clone(),
+            limits: e.limits.clone(),
+            points: role_points,
+        });
+    }
+    check_pump_refs(&raw, &mut issues);
+    super::points::check_overlaps(&points, &devices, &mut issues);
+
+    if !issues.is_empty() {
+        return Err(issues.0);
+    }
+    Ok(Plan {
+        site,
+        buildings,
+        connections,
+        devices,
+        brokers,
+        equipment,
+        points,
+        data_dir: PathBuf::from(raw.data_dir.clone().unwrap_or_else(|| "data".into())),
+    })
+}
+
+fn site(raw: &RawConfig, issues: &mut Issues) -> Site {
+    let s = &raw.site;
+    if !is_id(&s.id) {
+        issues.push("site.id", format!("\"{}\" is not a valid id", s.id), ID_HINT);
+    }
+    let language = match s.language.as_deref() {
+        None | Some("zh-CN") => Language::ZhCn,
+        Some("en") => Language::En,
+        Some(other) => {
+            issues.push("site.language", format!("\"{other}\" is not a supported language"), "use \"zh-CN\" or \"en\"");
+            Language::ZhCn
+        }
+    };
+    Site {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        language,
+        timezone: s.timezone.clone().unwrap_or_else(|| "Asia/Shanghai".into()),
+    }
+}
+
+const ID_HINT: &str = "ids use lowercase letters, digits, '-' and '_' (e.g. \"gen-1\")";
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn check_id(key: &str, id: &str, seen: &mut HashSet<String>, issues: &mut Issues) {
+    if !is_id(id) {
+        issues.push(key, format!("\"{id}\" is not a valid id"), ID_HINT);
+    }
+    if !seen.insert(id.to_string()) {
+        issues.push(key, format!("duplicate id \"{id}\""), "give each one its own id");
+    }
+}
+
+fn join<'a>(it: impl Iterator<Item = &'a &'a str>) -> String {
+    let mut v: Vec<&str> = it.copied().collect();
+    v.sort_unstable();
+    if v.is_empty() {
+        "(none defined)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn positive_ms(key: String, v: Option<u64>, default: u64, issues: &mut Issues) -> Duration {
+    let ms = v.unwrap_or(default);
+    if ms == 0 {
+        issues.push(key, "must be greater than 0".to_string(), format!("the default is {default}"));
+    }
+    Duration::from_millis(ms.max(1))
+}
+
+/// Both connection tables share id space and the device list.
+fn connections(raw: &RawConfig, issues: &mut Issues) -> (Vec<ModbusConnection>, Vec<Device>) {
+    let mut conns = Vec::new();
+    let mut devices: Vec<Device> = Vec::new();
+    let mut conn_ids = HashSet::new();
+    let mut device_ids = HashSet::new();
+    let mut add_devices = |at: &str, conn: usize, raw_devices: &[RawDevice], issues: &mut Issues| {
+        let mut units = HashSet::new();
+        let mut idx = Vec::new();
+        for (j, d) in raw_devices.iter().enumerate() {
+            let key = format!("{at}.devices[{j}]");
+            check_id(&format!("{key}.id"), &d.id, &mut device_ids, issues);
+            if d.unit == 0 || d.unit > 247 {
+                issues.push(format!("{key}.unit"), format!("unit {} is not a slave address", d.unit), "use 1..=247 (0 is broadcast)");
+            }
+            if !units.insert(d.unit) {
+                issues.push(format!("{key}.unit"), format!("unit {} is used twice on this connection", d.unit), "each slave on a connection needs its own unit id");
+            }
+            idx.push(devices.len());
+            devices.push(Device { id: d.id.clone(), connection: conn, unit: d.unit });
+        }
+        idx
+    };
+    for (i, t) in raw.modbus_tcp.iter().enumerate() {
+        let at = format!("modbus_tcp[{i}]");
+        check_id(&format!("{at}.id"), &t.id, &mut conn_ids, issues);
+        if t.host.trim().is_empty() {
+            issues.push(format!("{at}.host"), "host is empty".to_string(), "give the device's IP address or host name");
+        }
+        let max_gap = max_gap(&at, t.max_gap, issues);
+        let devs = add_devices(&at, conns.len(), &t.devices, issues);
+        conns.push(ModbusConnection {
+            id: t.id.clone(),
+            link: Link::Tcp { host: t.host.clone(), port: t.port.unwrap_or(502) },
+            timeout: positive_ms(format!("{at}.timeout_ms"), t.timeout_ms, DEFAULT_TIMEOUT_MS, issues),
+            poll_interval: positive_ms(format!("{at}.poll_interval_ms"), t.poll_interval_ms, DEFAULT_POLL_MS, issues),
+            request_gap: Duration::ZERO,
+            max_gap,
+            max_backoff: positive_ms(format!("{at}.max_backoff_ms"), t.max_backoff_ms, DEFAULT_BACKOFF_MS, issues),
+            devices: devs,
+        });
+    }
+    for (i, r) in raw.modbus_rtu.iter().enumerate() {
+        let at = format!("modbus_rtu[{i}]");
+        check_id(&format!("{at}.id"), &r.id, &mut conn_ids, issues);
+        let baud = r.baud.unwrap_or(9600);
+        if !(300..=1_000_000).contains(&baud) {
+            issues.push(format!("{at}.baud"), format!("{baud} is not a usable baud rate"), "use the device's rate, e.g. 9600 or 19200");
+        }
+        let parity = match r.parity.as_deref().unwrap_or("none") {
+            "none" => Parity::None,
+            "even" => Parity::Even,
+            "odd" => Parity::Odd,
+            other => {
+                issues.push(format!("{at}.parity"), format!("\"{other}\" is not a parity"), "use \"none\", \"even\" or \"odd\"");
+                Parity::None
+            }
+        };
+        let data_bits = r.data_bits.unwrap_or(8);
+        if !(data_bits == 7 || data_bits == 8) {
+            issues.push(format!("{at}.data_bits"), format!("{data_bits} data bits"), "use 8 (Modbus RTU) or 7");
+        }
+        let stop_bits = r.stop_bits.unwrap_or(1);
+        if !(stop_bits == 1 || stop_bits == 2) {
+            issues.push(format!("{at}.stop_bits"), format!("{stop_bits} stop bits"), "use 1 or 2");
+        }
+        let max_gap = max_gap(&at, r.max_gap, issues);
+        let devs = add_devices(&at, conns.len(), &r.devices, issues);
+        conns.push(ModbusConnection {
+            id: r.id.clone(),
+            link: Link::Rtu { path: r.path.clone(), baud, parity, data_bits, stop_bits },
+            timeout: positive_ms(format!("{at}.timeout_ms"), r.timeout_ms, DEFAULT_TIMEOUT_MS, issues),
+            poll_interval: positive_ms(format!("{at}.poll_interval_ms"), r.poll_interval_ms, DEFAULT_POLL_MS, issues),
+            request_gap: r.gap_ms.map(Duration::from_millis).unwrap_or_else(|| rtu_gap(baud.max(1))),
+            max_gap,
+            max_backoff: positive_ms(format!("{at}.max_backoff_ms"), r.max_backoff_ms, DEFAULT_BACKOFF_MS, issues),
+            devices: devs,
+        });
+    }
+    (conns, devices)
+}
+
+fn max_gap(at: &str, v: Option<u16>, issues: &mut Issues) -> u16 {
+    let g = v.unwrap_or(DEFAULT_MAX_GAP);
+    if g > 124 {
+        issues.push(format!("{at}.max_gap"), format!("{g} is larger than one request can carry"), "use 0..=124 registers");
+    }
+    g.min(124)
+}
+
+/// The Modbus RTU inter-frame silence: 3.5 characters of 11 bits, and at least 1.75 ms
+/// above 19200 baud as the specification fixes it.
+pub fn rtu_gap(baud: u32) -> Duration {
+    if baud > 19_200 {
+        Duration::from_micros(1750)
+    } else {
+        Duration::from_micros(3_500_000 * 11 / u64::from(baud))
+    }
+}
+
+fn broker(i: usize, b: &RawMqttBroker, secrets: &Secrets, issues: &mut Issues) -> MqttBroker {
+    let at = format!("mqtt_brokers[{i}]");
+    let (tls, rest) = if let Some(r) = b.url.strip_prefix("mqtts://") {
+        (true, r)
+    } else if let Some(r) = b.url.strip_prefix("mqtt://") {
+        (false, r)
+    } else {
+        issues.push(format!("{at}.url"), format!("\"{}\" is not an MQTT URL", b.url), "write mqtt://host:1883 or mqtts://host:8883");
+        (false, "")
+    };
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => match p.parse::<u16>() {
+            Ok(p) => (h.to_string(), p),
+            Err(_) => {
+                issues.push(format!("{at}.url"), format!("port \"{p}\" is not a number"), "write mqtt://host:1883");
+                (h.to_string(), 0)
+            }
+        },
+        None => (rest.to_string(), if tls { 8883 } else { 1883 }),
+    };
+    let mut secret = |key: &str, var: &Option<String>| -> Option<String> {
+        let var = var.as_ref()?;
+        let v = secrets.var(var);
+        if v.is_none() {
+            issues.push(format!("{at}.{key}"), format!("environment variable {var} is not set"), format!("export {var}=... before starting facmon"));
+        }
+        v
+    };
+    let username = secret("username_env", &b.username_env);
+    let mut password = secret("password_env", &b.password_env);
+    if let Some(file) = &b.password_file {
+        match std::fs::read_to_string(file) {
+            Ok(text) => password = text.lines().next().map(str::to_string),
+            Err(e) => issues.push(format!("{at}.password_file"), format!("cannot read {file}: {e}"), "point it at a readable file holding the password"),
+        }
+    }
+    if !tls && b.ca_file.is_some() {
+        issues.push(format!("{at}.ca_file"), "ca_file given for a plain mqtt:// broker".to_string(), "use an mqtts:// URL, or remove ca_file");
+    }
+    MqttBroker {
+        id: b.id.clone(),
+        host,
+        port,
+        tls,
+        client_id: b.client_id.clone().unwrap_or_else(|| format!("facmon-{}", b.id)),
+        username,
+        password,
+        ca_file: b.ca_file.as_ref().map(PathBuf::from),
+        keep_alive: Duration::from_secs(b.keep_alive_s.unwrap_or(30).max(5)),
+    }
+}
+
+fn check_kind_shape(at: &str, id: &str, kind: &KindSpec, e: &super::raw::RawEquipment, issues: &mut Issues) {
+    for r in kind.roles.iter().filter(|r| r.required) {
+        if !e.points.contains_key(r.name) {
+            issues.push(
+                format!("{at}.points"),
+                format!("{id}: a {} needs the role \"{}\"", kind.name, r.name),
+                format!("add [equipment.points.{}] bound to the device or topic that reports it", r.name),
+            );
+        }
+    }
+    if !kind.one_of.is_empty() && !kind.one_of.iter().any(|r| e.points.contains_key(*r)) {
+        issues.push(
+            format!("{at}.points"),
+            format!("{id}: a {} needs at least one of: {}", kind.name, kind.one_of.join(", ")),
+            "bind the level sensor or the float switches",
+        );
+    }
+    for k in e.limits.keys() {
+        if !kind.limits.contains(&k.as_str()) {
+            let allowed = if kind.limits.is_empty() { "(none)".to_string() } else { kind.limits.join(", ") };
+            issues.push(format!("{at}.limits.{k}"), format!("{id}: a {} has no limit \"{k}\"", kind.name), format!("limits of a {}: {allowed}", kind.name));
+        }
+    }
+    if !e.pumps.is_empty() && !kind.has_pumps {
+        issues.push(format!("{at}.pumps"), format!("{id}: a {} has no member pumps", kind.name), "only pump_set and sump_pit list pumps");
+    }
+}
+
+fn check_pump_refs(raw: &RawConfig, issues: &mut Issues) {
+    let kinds: HashMap<&str, &str> = raw.equipment.iter().map(|e| (e.id.as_str(), e.kind.as_str())).collect();
+    for (i, e) in raw.equipment.iter().enumerate() {
+        for (j, p) in e.pumps.iter().enumerate() {
+            match kinds.get(p.as_str()) {
+                Some(&"pump") | Some(&"fire_pump") => {}
+                Some(k) => issues.push(format!("equipment[{i}].pumps[{j}]"), format!("{}: \"{p}\" is a {k}, not a pump", e.id), "list equipment of kind pump"),
+                None => issues.push(format!("equipment[{i}].pumps[{j}]"), format!("{}: pump \"{p}\" is not defined", e.id), "add it as [[equipment]] kind = \"pump\""),
+            }
+        }
+    }
+}

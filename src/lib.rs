@@ -1,0 +1,33 @@
+//! facmon watches a building's critical plant — generators, transfer switches, pumps, tanks,
+//! sump pits, fire-alarm panels — and acts on the site's emergency procedures.
+//!
+//! # Layout
+//!
+//! Data flows one way; the modules follow it:
+//!
+//! * [`config`] — turns a TOML file (plus `FACMON__…` environment overrides) into a checked
+//!   [`config::Plan`]: site → buildings → equipment with kinds and point roles, each role
+//!   bound to a Modbus register or an MQTT topic. Every problem is reported at once.
+//! * [`sources`] — field I/O. `modbus` polls TCP connections and RTU buses (one task each,
+//!   coalesced reads, a deadline on every request, per-device backoff); `mqtt` subscribes
+//!   to brokers; `status` keeps each device's communication state for COM-01.
+//! * [`point`] — point ids, values and quality, the decoders chosen at load time, and the
+//!   live [`point::PointStore`] with its change feed. Quality is never hidden: `stale`
+//!   and `bad` travel with every value.
+//! * [`daemon`] — starts the stages for a plan and stops them in order.
+//! * [`demo`] — `facmon demo`: the simulated building (crate `facmon-sim`) plus the daemon,
+//!   with a live terminal view.
+//! * [`clock`], [`shutdown`], [`telemetry`] — shared plumbing: injected wall time, one stop
+//!   signal, the daemon's own counters.
+//!
+//! Rules, alarms, time-series sinks, tickets, notifications and the HTTP API attach to the
+//! point store's change feed in later stages.
+
+pub mod clock;
+pub mod config;
+pub mod daemon;
+pub mod demo;
+pub mod point;
+pub mod shutdown;
+pub mod sources;
+pub mod telemetry;

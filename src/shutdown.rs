@@ -1,0 +1,35 @@
+//! One signal that tells every task to stop, in order.
+//!
+//! Sources stop polling first; sinks flush; the API closes last. Tasks select on
+//! [`Shutdown::cancelled`] next to their work.
+
+use tokio_util::sync::CancellationToken;
+
+/// A cloneable stop signal.
+#[derive(Debug, Clone, Default)]
+pub struct Shutdown(CancellationToken);
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Shutdown(CancellationToken::new())
+    }
+
+    /// Asks every holder to stop.
+    pub fn trigger(&self) {
+        self.0.cancel();
+    }
+
+    pub fn is_triggered(&self) -> bool {
+        self.0.is_cancelled()
+    }
+
+    /// Resolves once [`Shutdown::trigger`] has been called.
+    pub async fn cancelled(&self) {
+        self.0.cancelled().await
+    }
+
+    /// A child signal: stopping it does not stop the parent; stopping the parent stops it.
+    pub fn child(&self) -> Shutdown {
+        Shutdown(self.0.child_token())
+    }
+}

@@ -1,0 +1,56 @@
+//! The daemon's own counters, in one place, so the log line and the metric never disagree.
+//!
+//! Names follow `facmon_<stage>_<noun>_<unit>_total`; the metrics endpoint (API issue)
+//! renders [`Metrics::render`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A monotonically increasing counter.
+#[derive(Debug, Default)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Every counter the daemon keeps.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub modbus_requests: Counter,
+    pub modbus_timeouts: Counter,
+    pub modbus_exceptions: Counter,
+    pub modbus_transport_errors: Counter,
+    pub modbus_connects: Counter,
+    pub decode_errors: Counter,
+    pub mqtt_messages: Counter,
+    pub mqtt_payload_errors: Counter,
+    pub mqtt_connection_errors: Counter,
+}
+
+impl Metrics {
+    /// Prometheus text format.
+    pub fn render(&self) -> String {
+        let rows: [(&str, &str, &Counter); 9] = [
+            ("facmon_modbus_requests_total", "Modbus read requests sent", &self.modbus_requests),
+            ("facmon_modbus_timeouts_total", "Modbus requests without an answer in time", &self.modbus_timeouts),
+            ("facmon_modbus_exceptions_total", "Modbus exception answers (device refused)", &self.modbus_exceptions),
+            ("facmon_modbus_transport_errors_total", "Modbus link failures", &self.modbus_transport_errors),
+            ("facmon_modbus_connects_total", "Modbus connection attempts", &self.modbus_connects),
+            ("facmon_point_decode_errors_total", "Readings that could not be decoded", &self.decode_errors),
+            ("facmon_mqtt_messages_total", "MQTT messages received", &self.mqtt_messages),
+            ("facmon_mqtt_payload_errors_total", "MQTT payloads that could not be decoded", &self.mqtt_payload_errors),
+            ("facmon_mqtt_connection_errors_total", "MQTT broker connection failures", &self.mqtt_connection_errors),
+        ];
+        let mut out = String::new();
+        for (name, help, c) in rows {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", c.get()));
+        }
+        out
+    }
+}
