@@ -27,20 +27,40 @@ pub fn load(path: &Path) -> Result<Plan, ConfigErrors> {
 /// Loads and checks a config file. `env`, when given, replaces the process environment (tests).
 pub fn load_with_env(path: &Path, env: Option<HashMap<String, String>>) -> Result<Plan, ConfigErrors> {
     let file = path.display().to_string();
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(ConfigErrors {
+            file,
+            issues: vec![ConfigIssue {
+                key: String::new(),
+                problem: format!("cannot read the file: {e}"),
+                hint: "check the path; `facmon check-config FILE` validates a file".into(),
+            }],
+        });
+    }
+    load_source(file, File::from(path).format(FileFormat::Toml).required(true), env)
+}
+
+/// Loads and checks config text that is not on disk (the demo's built-in config). `name`
+/// stands for the file name in error messages.
+pub fn load_str(name: &str, text: &str, env: Option<HashMap<String, String>>) -> Result<Plan, ConfigErrors> {
+    load_source(name.to_string(), File::from_str(text, FileFormat::Toml), env)
+}
+
+fn load_source<S>(file: String, source: S, env: Option<HashMap<String, String>>) -> Result<Plan, ConfigErrors>
+where
+    S: config::Source + Send + Sync + 'static,
+{
     let fail = |key: &str, problem: String, hint: &str| ConfigErrors {
         file: file.clone(),
         issues: vec![ConfigIssue { key: key.into(), problem, hint: hint.into() }],
     };
-    if let Err(e) = std::fs::metadata(path) {
-        return Err(fail("", format!("cannot read the file: {e}"), "check the path; `facmon check-config FILE` validates a file"));
-    }
     let env_source = Environment::with_prefix("FACMON")
         .prefix_separator("__")
         .separator("__")
         .try_parsing(true)
         .source(env.clone());
     let built = config::Config::builder()
-        .add_source(File::from(path).format(FileFormat::Toml).required(true))
+        .add_source(source)
         .add_source(env_source)
         .build()
         .map_err(|e| fail("", e.to_string(), "fix the TOML syntax at the place named"))?;
@@ -95,7 +115,8 @@ fn display_path(p: &str) -> String {
 
 fn type_error_key(e: &config::ConfigError) -> String {
     match e {
-        config::ConfigError::Type { key: Some(k), .. } => display_path(k),
+        // The config crate writes `modbus_tcp[0]port`; make it `modbus_tcp[0].port`.
+        config::ConfigError::Type { key: Some(k), .. } => display_path(&k.replace("]", "].").replace("].[", "][").replace("]..", "].").trim_end_matches('.').to_string()),
         _ => String::new(),
     }
 }

@@ -170,6 +170,43 @@ impl Plan {
     pub fn broker(&self, id: &str) -> Option<usize> {
         self.brokers.iter().position(|b| b.id == id)
     }
+
+    /// Points a Modbus TCP connection at another address. The demo and the tests serve the
+    /// simulators on free ports and retarget the shipped config this way. Returns false if
+    /// there is no TCP connection `id`.
+    pub fn set_tcp_address(&mut self, id: &str, host: &str, port: u16) -> bool {
+        match self.connections.iter_mut().find(|c| c.id == id).map(|c| &mut c.link) {
+            Some(Link::Tcp { host: h, port: p }) => {
+                *h = host.to_string();
+                *p = port;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Points a Modbus RTU bus at another serial device (e.g. one end of a pty pair).
+    pub fn set_rtu_path(&mut self, id: &str, path: &str) -> bool {
+        match self.connections.iter_mut().find(|c| c.id == id).map(|c| &mut c.link) {
+            Some(Link::Rtu { path: p, .. }) => {
+                *p = path.to_string();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Points an MQTT broker entry at another address.
+    pub fn set_broker_address(&mut self, id: &str, host: &str, port: u16) -> bool {
+        match self.brokers.iter_mut().find(|b| b.id == id) {
+            Some(b) => {
+                b.host = host.to_string();
+                b.port = port;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 const DEFAULT_TIMEOUT_MS: u64 = 1000;

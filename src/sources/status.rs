@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// What we know about one device's link.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,6 +29,8 @@ pub struct DeviceStatus {
 pub struct DeviceBoard {
     inner: Arc<RwLock<Vec<DeviceStatus>>>,
     changes: broadcast::Sender<DeviceStatus>,
+    /// Bumped on every recorded exchange, so waiters can await progress without sleeping.
+    generation: watch::Sender<u64>,
 }
 
 impl DeviceBoard {
@@ -47,7 +49,7 @@ impl DeviceBoard {
                 polls_failed: 0,
             })
             .collect();
-        DeviceBoard { inner: Arc::new(RwLock::new(list)), changes: broadcast::channel(1024).0 }
+        DeviceBoard { inner: Arc::new(RwLock::new(list)), changes: broadcast::channel(1024).0, generation: watch::channel(0).0 }
     }
 
     pub fn snapshot(&self) -> Vec<DeviceStatus> {
@@ -61,6 +63,11 @@ impl DeviceBoard {
     /// Online/offline transitions.
     pub fn subscribe(&self) -> broadcast::Receiver<DeviceStatus> {
         self.changes.subscribe()
+    }
+
+    /// Changes after every recorded exchange (ok or failed).
+    pub fn updates(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
@@ -100,6 +107,7 @@ impl DeviceBoard {
                 Some(d.clone())
             }
         };
+        self.generation.send_modify(|g| *g += 1);
         if let Some(d) = changed {
             if d.online == Some(true) {
                 tracing::info!(device = %d.id, kind = d.kind, "device online");

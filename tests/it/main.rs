@@ -1,0 +1,7 @@
+//! Integration tests: one binary (one link step), real parts only — Modbus over TCP and over
+//! socat pty pairs, a real mosquitto, Debian's mbpoll — see `support/`.
+
+mod support;
+
+mod check_config;
+mod mqtt;
