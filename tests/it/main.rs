@@ -4,4 +4,5 @@
 mod support;
 
 mod check_config;
+mod modbus;
 mod mqtt;

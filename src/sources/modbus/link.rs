@@ -30,8 +30,12 @@ pub async fn open(link: &Link, deadline: Duration) -> io::Result<Context> {
                 })
                 .data_bits(if *data_bits == 7 { DataBits::Seven } else { DataBits::Eight })
                 .stop_bits(if *stop_bits == 2 { StopBits::Two } else { StopBits::One });
-            let port = SerialStream::open(&builder)
+            let mut port = SerialStream::open(&builder)
                 .map_err(|e| io::Error::other(format!("cannot open serial line {path}: {e}")))?;
+            // serialport opens lines exclusively (TIOCEXCL); that would make our own re-open
+            // after a timeout fail while another holder (a USB adapter's udev helper, the
+            // demo's pty) keeps the line open.
+            let _ = port.set_exclusive(false);
             // Drop whatever a previous, timed-out exchange left in the buffers, so a late
             // answer is never taken for the next request's.
             use tokio_serial::SerialPort;

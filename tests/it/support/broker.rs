@@ -114,6 +114,7 @@ impl Drop for Publisher {
     }
 }
 
+#[allow(clippy::disallowed_methods)] // a unique client id, not a timestamp
 fn rand_suffix() -> u32 {
     std::process::id() ^ (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0))
 }

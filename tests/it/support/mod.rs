@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod building;
 pub mod pty;
 pub mod wait;
 

@@ -1,0 +1,102 @@
+//! The demo's terminal view: a compact table of every equipment's points, and change lines.
+//! Pure functions of the plan and a snapshot, so they are tested without a terminal.
+
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use crate::config::Plan;
+use crate::point::{PointChange, PointState, Quality, Value};
+use crate::sources::DeviceStatus;
+
+/// Renders one value with its quality the way an engineer reads it: stale and bad values are
+/// marked, never shown as if current.
+pub fn cell(state: &PointState, unit: Option<&str>) -> String {
+    let v = match &state.value {
+        None => "—".to_string(),
+        Some(Value::Bool(b)) => if *b { "ON" } else { "off" }.to_string(),
+        Some(v) => match unit {
+            Some(u) => format!("{v} {u}"),
+            None => v.to_string(),
+        },
+    };
+    match state.quality {
+        Quality::Good => v,
+        Quality::Stale => format!("{v} (stale)"),
+        Quality::Bad => format!("{v} (BAD)"),
+        Quality::Unknown => "? (unknown)".to_string(),
+    }
+}
+
+/// The whole table: one line per equipment, its points as `role=value`.
+pub fn table(plan: &Plan, snapshot: &[PointState], devices: &[DeviceStatus], now: SystemTime) -> String {
+    let mut out = String::new();
+    let width = plan.equipment.iter().map(|e| e.id.len()).max().unwrap_or(8);
+    for e in &plan.equipment {
+        let mut line = format!("{:<width$}  {:<15} ", e.id, e.kind);
+        for (role, &idx) in &e.points {
+            let Some(st) = snapshot.get(idx) else { continue };
+            let unit = plan.points.get(idx).and_then(|p| p.unit.as_deref());
+            let _ = write!(line, " {role}={}", cell(st, unit));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let offline: Vec<String> = devices
+        .iter()
+        .filter(|d| d.online == Some(false))
+        .map(|d| {
+            let secs = d.since.and_then(|s| now.duration_since(s).ok()).map(|d| d.as_secs()).unwrap_or(0);
+            format!("{} offline {secs}s ({})", d.id, d.last_error.as_deref().unwrap_or("?"))
+        })
+        .collect();
+    if offline.is_empty() {
+        let online = devices.iter().filter(|d| d.online == Some(true)).count();
+        let _ = writeln!(out, "devices: {online}/{} online", devices.len());
+    } else {
+        let _ = writeln!(out, "devices OFFLINE: {}", offline.join("; "));
+    }
+    out
+}
+
+/// Whether a change deserves its own line: flags, selectors and quality changes do; the
+/// continuous drift of a level or a fuel gauge does not (the table shows it).
+pub fn is_notable(change: &PointChange, previous: Option<&PointState>) -> bool {
+    let quality_changed = previous.map(|p| p.quality) != Some(change.state.quality);
+    let discrete = matches!(change.state.value, Some(Value::Bool(_)) | Some(Value::Enum { .. }) | Some(Value::Text(_)));
+    (quality_changed && previous.is_some_and(|p| p.quality != Quality::Unknown)) || (discrete && previous.is_some_and(|p| p.value != change.state.value))
+}
+
+/// One change line: `12:03:04  gen-1.running  off → ON`.
+pub fn change_line(elapsed_s: u64, change: &PointChange, previous: Option<&PointState>, unit: Option<&str>) -> String {
+    let before = previous.map(|p| cell(p, unit)).unwrap_or_else(|| "—".into());
+    format!("[{:>4}s] {:<34} {before} → {}", elapsed_s, change.key.to_string(), cell(&change.state, unit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::PointKey;
+
+    fn state(value: Option<Value>, quality: Quality) -> PointState {
+        PointState { value, quality, source_ts: None, received_ts: None, changed_ts: None, error: None }
+    }
+
+    #[test]
+    fn stale_and_bad_values_are_marked_never_shown_as_current() {
+        assert_eq!(cell(&state(Some(Value::Number(398.5)), Quality::Good), Some("V")), "398.50 V");
+        assert_eq!(cell(&state(Some(Value::Bool(true)), Quality::Stale), None), "ON (stale)");
+        assert_eq!(cell(&state(Some(Value::Number(3.0)), Quality::Bad), None), "3 (BAD)");
+        assert_eq!(cell(&state(None, Quality::Unknown), None), "? (unknown)");
+    }
+
+    #[test]
+    fn flag_flips_and_quality_losses_get_a_line_but_drifting_levels_do_not() {
+        let key = PointKey { equipment: "gen-1".into(), role: "running".into() };
+        let change = |v, q| PointChange { index: crate::point::PointIndex(0), key: key.clone(), state: state(Some(v), q) };
+        let was_off = state(Some(Value::Bool(false)), Quality::Good);
+        assert!(is_notable(&change(Value::Bool(true), Quality::Good), Some(&was_off)));
+        assert!(is_notable(&change(Value::Bool(false), Quality::Stale), Some(&was_off)));
+        let level = state(Some(Value::Number(50.0)), Quality::Good);
+        assert!(!is_notable(&change(Value::Number(50.5), Quality::Good), Some(&level)));
+    }
+}

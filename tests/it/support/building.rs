@@ -1,0 +1,76 @@
+//! The simulated demo building and the daemon reading it through `config/demo.toml`,
+//! retargeted at free loopback ports and pty pairs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use facmon::clock;
+use facmon::config;
+use facmon::daemon::Daemon;
+use facmon::shutdown::Shutdown;
+use facmon_sim::{MqttTarget, Sim, SimConfig};
+
+use super::broker::Mosquitto;
+use super::pty::PtyPair;
+
+/// Which parts of the building to serve.
+#[derive(Default, Clone, Copy)]
+pub struct Parts {
+    pub tcp: bool,
+    pub rtu: bool,
+    pub mqtt: bool,
+}
+
+pub struct Building {
+    pub sim: Sim,
+    pub daemon: Daemon,
+    pub broker: Option<Mosquitto>,
+    pub pty: Option<PtyPair>,
+}
+
+impl Building {
+    pub async fn start(parts: Parts) -> Building {
+        super::init_logging();
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"));
+        let mut plan = config::load_with_env(path, Some(HashMap::new()))
+            .expect("config/demo.toml is valid");
+        let tcp = if parts.tcp {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let a = l.local_addr().expect("addr");
+            assert!(plan.set_tcp_address("plant-gateway", "127.0.0.1", a.port()));
+            Some(l)
+        } else {
+            None
+        };
+        let pty = if parts.rtu { Some(PtyPair::new().await) } else { None };
+        let rtu = match &pty {
+            Some(p) => {
+                assert!(plan.set_rtu_path("sump-bus", &p.b.display().to_string()));
+                let port = tokio_serial::SerialStream::open(&tokio_serial::new(p.a.display().to_string(), 9600)).expect("open the simulator's pty end");
+                Some(port)
+            }
+            None => None,
+        };
+        let broker = if parts.mqtt { Some(Mosquitto::start().await) } else { None };
+        let mqtt = broker.as_ref().map(|b| {
+            assert!(plan.set_broker_address("site-broker", "127.0.0.1", b.port));
+            MqttTarget::new("127.0.0.1".to_string(), b.port)
+        });
+        let sim = Sim::start(SimConfig { modbus_tcp: tcp, modbus_rtu: rtu, mqtt, scenario: None, tick: Duration::from_millis(50) })
+            .await
+            .expect("simulator starts");
+        let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
+        Building { sim, daemon, broker, pty }
+    }
+
+    pub fn command(&self, line: &str) {
+        if let Err(e) = self.sim.command(line) {
+            panic!("simulator refused `{line}`: {e}");
+        }
+    }
+
+    pub async fn stop(self) {
+        self.daemon.stop(Duration::from_secs(3)).await;
+        self.sim.shutdown().await;
+    }
+}
