@@ -64,7 +64,8 @@ pub fn main() -> ExitCode {
         }
         Command::CheckConfig { file, print_plan } => return check_config(&file, print_plan),
         Command::Demo { scenario, duration_s, plain } => {
-            init_logging("text", "warn");
+            // The embedded broker reports client disconnects as errors; they are not the user's.
+            init_logging("text", "warn,rumqttd=off");
             let opts = demo::DemoOptions { scenario, duration: duration_s.map(Duration::from_secs), plain };
             runtime().and_then(|rt| rt.block_on(demo::run(opts)).map_err(anyhow::Error::from))
         }

@@ -61,9 +61,12 @@ pub fn table(plan: &Plan, snapshot: &[PointState], devices: &[DeviceStatus], now
 /// Whether a change deserves its own line: flags, selectors and quality changes do; the
 /// continuous drift of a level or a fuel gauge does not (the table shows it).
 pub fn is_notable(change: &PointChange, previous: Option<&PointState>) -> bool {
-    let quality_changed = previous.map(|p| p.quality) != Some(change.state.quality);
+    // The first reading of a point is not news; the table shows it.
+    let Some(previous) = previous.filter(|p| p.quality != Quality::Unknown && p.value.is_some()) else {
+        return false;
+    };
     let discrete = matches!(change.state.value, Some(Value::Bool(_)) | Some(Value::Enum { .. }) | Some(Value::Text(_)));
-    (quality_changed && previous.is_some_and(|p| p.quality != Quality::Unknown)) || (discrete && previous.is_some_and(|p| p.value != change.state.value))
+    previous.quality != change.state.quality || (discrete && previous.value != change.state.value)
 }
 
 /// One change line: `12:03:04  gen-1.running  off → ON`.
@@ -98,5 +101,7 @@ mod tests {
         assert!(is_notable(&change(Value::Bool(false), Quality::Stale), Some(&was_off)));
         let level = state(Some(Value::Number(50.0)), Quality::Good);
         assert!(!is_notable(&change(Value::Number(50.5), Quality::Good), Some(&level)));
+        let never_read = state(None, Quality::Unknown);
+        assert!(!is_notable(&change(Value::Bool(true), Quality::Good), Some(&never_read)), "a first reading is not a change");
     }
 }

@@ -4,5 +4,6 @@
 mod support;
 
 mod check_config;
+mod demo;
 mod modbus;
 mod mqtt;

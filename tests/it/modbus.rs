@@ -78,6 +78,9 @@ async fn dead_device_does_not_stall_its_neighbour(parts: Parts, dead: (&str, &st
     let st = wait::quality(store, dead_equipment, dead_role, Quality::Stale).await;
     assert!(st.value.is_some(), "the last value is kept, marked stale");
     wait::devices(board, "dead device marked offline", |bd| bd.get(dead_device).and_then(|d| d.online) == Some(false)).await;
+    // Stale within 3 poll intervals: the first failed poll already marks it.
+    let failed = board.get(dead_device).expect("dead device").polls_failed;
+    assert!((1..=3).contains(&failed), "stale after {failed} failed polls");
 
     // While it is dead, the neighbour keeps being polled every cycle and stays good.
     let base = board.get(alive_device).expect("alive device").polls_ok;

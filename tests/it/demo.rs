@@ -1,0 +1,69 @@
+//! `facmon demo` as a newcomer runs it: a real process, read line by line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Reads the demo's stdout on a thread and hands lines over a channel.
+fn spawn_demo() -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facmon"))
+        .args(["demo", "--plain"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start facmon demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Waits for a line matching `pred`; the budget is the acceptance bound, not a sleep.
+fn expect_line(rx: &mpsc::Receiver<String>, within: Duration, what: &str, seen: &mut Vec<String>, pred: impl Fn(&str) -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let hit = pred(&line);
+                seen.push(line);
+                if hit {
+                    return;
+                }
+            }
+            Err(_) => panic!("{what}: not seen within {within:?}. Output so far:\n{}", seen.join("\n")),
+        }
+    }
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // bounds a subprocess's output, not a measurement
+fn the_demo_shows_every_equipment_trips_a_scenario_and_exits_cleanly_on_ctrl_c() {
+    let (mut child, rx) = spawn_demo();
+    let mut seen = Vec::new();
+    expect_line(&rx, Duration::from_secs(10), "the plant table", &mut seen, |l| l.starts_with("── plant at"));
+    // The table lists every equipment of the demo config, each with a value.
+    let plan = facmon::config::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"))).expect("demo config");
+    let mut table = Vec::new();
+    expect_line(&rx, Duration::from_secs(5), "the end of the table", &mut table, |l| l.starts_with("devices:"));
+    for e in &plan.equipment {
+        let row = table.iter().find(|l| l.starts_with(&format!("{} ", e.id))).unwrap_or_else(|| panic!("no row for {} in:\n{}", e.id, table.join("\n")));
+        assert!(!row.contains("unknown"), "{} not read within 10 s: {row}", e.id);
+    }
+    assert!(table.last().is_some_and(|l| l.contains("online")), "{table:?}");
+    // The demo scenario cuts the mains within the first minute.
+    expect_line(&rx, Duration::from_secs(60), "mains lost", &mut seen, |l| l.contains("ats-1.mains_available") && l.contains("ON → off"));
+
+    let pid = child.id().to_string();
+    let status = Command::new("kill").args(["-INT", &pid]).status().expect("send SIGINT");
+    assert!(status.success());
+    let code = child.wait().expect("demo exits");
+    assert_eq!(code.code(), Some(0), "Ctrl-C must exit 0");
+}
