@@ -116,7 +116,58 @@ fn display_path(p: &str) -> String {
 fn type_error_key(e: &config::ConfigError) -> String {
     match e {
         // The config crate writes `modbus_tcp[0]port`; make it `modbus_tcp[0].port`.
-        config::ConfigError::Type { key: Some(k), .. } => display_path(&k.replace("]", "].").replace("].[", "][").replace("]..", "].").trim_end_matches('.').to_string()),
+        config::ConfigError::Type { key: Some(k), .. } => display_path(k.replace("]", "].").replace("].[", "][").replace("]..", "].").trim_end_matches('.')),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/configs/minimal.toml");
+
+    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn environment_variables_override_scalar_keys() {
+        let plan = load_with_env(Path::new(MINIMAL), env(&[("FACMON__SITE__NAME", "Overridden 覆盖"), ("FACMON__SITE__LANGUAGE", "en")])).unwrap();
+        assert_eq!(plan.site.name, "Overridden 覆盖");
+        assert_eq!(plan.site.language, Language::En);
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_or_a_file_and_never_reach_the_printed_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw_file = dir.path().join("mqtt-password");
+        std::fs::write(&pw_file, "file-secret-42\n").unwrap();
+        let text = std::fs::read_to_string(MINIMAL).unwrap().replace(
+            "url = \"mqtt://127.0.0.1:1883\"",
+            &format!("url = \"mqtt://127.0.0.1:1883\"\nusername_env = \"T_MQTT_USER\"\npassword_file = \"{}\"", pw_file.display()),
+        );
+        let plan = load_str("site.toml", &text, env(&[("T_MQTT_USER", "env-user-7")])).unwrap();
+        assert_eq!(plan.brokers[0].username.as_deref(), Some("env-user-7"));
+        assert_eq!(plan.brokers[0].password.as_deref(), Some("file-secret-42"));
+        let printed = serde_json::to_string(&plan).unwrap();
+        assert!(!printed.contains("file-secret-42") && !printed.contains("env-user-7"), "{printed}");
+    }
+
+    #[test]
+    fn the_rtu_gap_is_three_and_a_half_characters_unless_set() {
+        assert_eq!(rtu_gap(9600), std::time::Duration::from_micros(4010));
+        assert_eq!(rtu_gap(115_200), std::time::Duration::from_micros(1750));
+    }
+
+    #[test]
+    fn one_based_addresses_are_accepted_when_declared() {
+        let text = std::fs::read_to_string(MINIMAL).unwrap().replace(
+            "table = \"holding\"\naddress = 0",
+            "table = \"holding\"\naddress = 1\naddress_base = 1",
+        );
+        let plan = load_str("site.toml", &text, env(&[])).unwrap();
+        let p = plan.points.iter().find(|p| &*p.key.role == "mode_selector").unwrap();
+        assert!(matches!(&p.source, PointSource::Modbus(m) if m.address == 0));
     }
 }

@@ -277,7 +277,9 @@ fn check_role(at: &str, key: &PointKey, role: &RoleSpec, source: &PointSource, i
 /// Two points on one device and table whose address ranges overlap without being the same
 /// range are almost always a typo (a u32 at 10 and a u16 at 11).
 pub(super) fn check_overlaps(points: &[PointDef], devices: &[Device], issues: &mut Issues) {
-    let mut by_table: BTreeMap<(usize, Table), Vec<(u16, u16, &PointKey)>> = BTreeMap::new();
+    /// (address, width, point) of every point of one device and table.
+    type Ranges<'a> = Vec<(u16, u16, &'a PointKey)>;
+    let mut by_table: BTreeMap<(usize, Table), Ranges> = BTreeMap::new();
     for p in points {
         if let PointSource::Modbus(m) = &p.source {
             by_table.entry((m.device, m.table)).or_default().push((m.address, m.decoder.width(), &p.key));

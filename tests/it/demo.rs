@@ -26,6 +26,7 @@ fn spawn_demo() -> (std::process::Child, mpsc::Receiver<String>) {
 }
 
 /// Waits for a line matching `pred`; the budget is the acceptance bound, not a sleep.
+#[allow(clippy::disallowed_methods)] // bounds a subprocess's output, not a measurement
 fn expect_line(rx: &mpsc::Receiver<String>, within: Duration, what: &str, seen: &mut Vec<String>, pred: impl Fn(&str) -> bool) {
     let deadline = std::time::Instant::now() + within;
     loop {
@@ -44,7 +45,6 @@ fn expect_line(rx: &mpsc::Receiver<String>, within: Duration, what: &str, seen: 
 }
 
 #[test]
-#[allow(clippy::disallowed_methods)] // bounds a subprocess's output, not a measurement
 fn the_demo_shows_every_equipment_trips_a_scenario_and_exits_cleanly_on_ctrl_c() {
     let (mut child, rx) = spawn_demo();
     let mut seen = Vec::new();
