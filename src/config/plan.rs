@@ -392,18 +392,10 @@ fn connections(raw: &RawConfig, issues: &mut Issues) -> (Vec<ModbusConnection>, 
         if t.host.trim().is_empty() {
             issues.push(format!("{at}.host"), "host is empty".to_string(), "give the device's IP address or host name");
         }
-        let max_gap = max_gap(&at, t.max_gap, issues);
-        let devs = add_devices(&at, conns.len(), &t.devices, issues);
-        conns.push(ModbusConnection {
-            id: t.id.clone(),
-            link: Link::Tcp { host: t.host.clone(), port: t.port.unwrap_or(502) },
-            timeout: positive_ms(format!("{at}.timeout_ms"), t.timeout_ms, DEFAULT_TIMEOUT_MS, issues),
-            poll_interval: positive_ms(format!("{at}.poll_interval_ms"), t.poll_interval_ms, DEFAULT_POLL_MS, issues),
-            request_gap: Duration::ZERO,
-            max_gap,
-            max_backoff: positive_ms(format!("{at}.max_backoff_ms"), t.max_backoff_ms, DEFAULT_BACKOFF_MS, issues),
-            devices: devs,
-        });
+        let devices = add_devices(&at, conns.len(), &t.devices, issues);
+        let link = Link::Tcp { host: t.host.clone(), port: t.port.unwrap_or(502) };
+        let timing = Timing { timeout_ms: t.timeout_ms, poll_interval_ms: t.poll_interval_ms, max_gap: t.max_gap, max_backoff_ms: t.max_backoff_ms };
+        conns.push(connection(&at, &t.id, link, Duration::ZERO, timing, devices, issues));
     }
     for (i, r) in raw.modbus_rtu.iter().enumerate() {
         let at = format!("modbus_rtu[{i}]");
@@ -429,28 +421,38 @@ fn connections(raw: &RawConfig, issues: &mut Issues) -> (Vec<ModbusConnection>, 
         if !(stop_bits == 1 || stop_bits == 2) {
             issues.push(format!("{at}.stop_bits"), format!("{stop_bits} stop bits"), "use 1 or 2");
         }
-        let max_gap = max_gap(&at, r.max_gap, issues);
-        let devs = add_devices(&at, conns.len(), &r.devices, issues);
-        conns.push(ModbusConnection {
-            id: r.id.clone(),
-            link: Link::Rtu { path: r.path.clone(), baud, parity, data_bits, stop_bits },
-            timeout: positive_ms(format!("{at}.timeout_ms"), r.timeout_ms, DEFAULT_TIMEOUT_MS, issues),
-            poll_interval: positive_ms(format!("{at}.poll_interval_ms"), r.poll_interval_ms, DEFAULT_POLL_MS, issues),
-            request_gap: r.gap_ms.map(Duration::from_millis).unwrap_or_else(|| rtu_gap(baud.max(1))),
-            max_gap,
-            max_backoff: positive_ms(format!("{at}.max_backoff_ms"), r.max_backoff_ms, DEFAULT_BACKOFF_MS, issues),
-            devices: devs,
-        });
+        let devices = add_devices(&at, conns.len(), &r.devices, issues);
+        let link = Link::Rtu { path: r.path.clone(), baud, parity, data_bits, stop_bits };
+        let gap = r.gap_ms.map(Duration::from_millis).unwrap_or_else(|| rtu_gap(baud.max(1)));
+        let timing = Timing { timeout_ms: r.timeout_ms, poll_interval_ms: r.poll_interval_ms, max_gap: r.max_gap, max_backoff_ms: r.max_backoff_ms };
+        conns.push(connection(&at, &r.id, link, gap, timing, devices, issues));
     }
     (conns, devices)
 }
 
-fn max_gap(at: &str, v: Option<u16>, issues: &mut Issues) -> u16 {
-    let g = v.unwrap_or(DEFAULT_MAX_GAP);
-    if g > 124 {
-        issues.push(format!("{at}.max_gap"), format!("{g} is larger than one request can carry"), "use 0..=124 registers");
+/// The polling keys TCP connections and RTU buses share.
+struct Timing {
+    timeout_ms: Option<u64>,
+    poll_interval_ms: Option<u64>,
+    max_gap: Option<u16>,
+    max_backoff_ms: Option<u64>,
+}
+
+fn connection(at: &str, id: &str, link: Link, request_gap: Duration, t: Timing, devices: Vec<usize>, issues: &mut Issues) -> ModbusConnection {
+    let max_gap = t.max_gap.unwrap_or(DEFAULT_MAX_GAP);
+    if max_gap > 124 {
+        issues.push(format!("{at}.max_gap"), format!("{max_gap} is larger than one request can carry"), "use 0..=124 registers");
     }
-    g.min(124)
+    ModbusConnection {
+        id: id.to_string(),
+        link,
+        timeout: positive_ms(format!("{at}.timeout_ms"), t.timeout_ms, DEFAULT_TIMEOUT_MS, issues),
+        poll_interval: positive_ms(format!("{at}.poll_interval_ms"), t.poll_interval_ms, DEFAULT_POLL_MS, issues),
+        request_gap,
+        max_gap: max_gap.min(124),
+        max_backoff: positive_ms(format!("{at}.max_backoff_ms"), t.max_backoff_ms, DEFAULT_BACKOFF_MS, issues),
+        devices,
+    }
 }
 
 /// The Modbus RTU inter-frame silence: 3.5 characters of 11 bits, and at least 1.75 ms
