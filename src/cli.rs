@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use facmon::{clock, config, daemon::Daemon, demo, shutdown::Shutdown};
+use facmon::shutdown::{Shutdown, StopSignals};
+use facmon::{clock, config, daemon::Daemon, demo};
 
 /// facmon watches a building's critical plant (generators, transfer switches, pumps, tanks,
 /// sump pits, fire panels) over Modbus and MQTT and acts on the site's emergency procedures.
@@ -123,9 +124,10 @@ fn check_config(file: &std::path::Path, print_plan: bool) -> ExitCode {
 }
 
 async fn run(config_path: PathBuf) -> anyhow::Result<()> {
+    let mut signals = StopSignals::new().context("cannot listen for SIGINT/SIGTERM")?;
     let plan = config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
-    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    signals.recv().await;
     tracing::info!("stopping");
     daemon.stop(Duration::from_secs(5)).await;
     Ok(())

@@ -20,7 +20,7 @@ use crate::clock::{self, Clock};
 use crate::config;
 use crate::daemon::Daemon;
 use crate::point::{PointState, Quality};
-use crate::shutdown::Shutdown;
+use crate::shutdown::{Shutdown, StopSignals};
 
 /// The daemon config that reads every simulated device (also shipped as `config/demo.toml`).
 pub const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
@@ -53,6 +53,8 @@ pub enum DemoError {
 
 /// Runs the demo until Ctrl-C or the optional duration.
 pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
+    // Listen before anything starts, so an early Ctrl-C is never lost.
+    let mut signals = StopSignals::new()?;
     let scenario = load_scenario(&opts.scenario)?;
     let scenario_name = scenario.name.clone();
 
@@ -88,7 +90,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     println!("  scenario: {scenario_name}    Ctrl-C to stop");
     println!();
 
-    let result = watch(&daemon, &sim, &*clock, interactive, opts.duration).await;
+    let result = watch(&daemon, &sim, &*clock, &mut signals, interactive, opts.duration).await;
     daemon.stop(Duration::from_secs(3)).await;
     sim.shutdown().await;
     drop(daemon_end);
@@ -105,7 +107,7 @@ fn load_scenario(name: &str) -> Result<Scenario, DemoError> {
 
 /// The view loop: change lines as they happen, the full table every few seconds (redrawn
 /// in place on a terminal).
-async fn watch(daemon: &Daemon, sim: &Sim, clock: &dyn Clock, interactive: bool, duration: Option<Duration>) -> Result<(), DemoError> {
+async fn watch(daemon: &Daemon, sim: &Sim, clock: &dyn Clock, signals: &mut StopSignals, interactive: bool, duration: Option<Duration>) -> Result<(), DemoError> {
     let started = Instant::now();
     let mut changes = daemon.store.subscribe();
     let mut sim_events = sim.events();
@@ -126,7 +128,7 @@ async fn watch(daemon: &Daemon, sim: &Sim, clock: &dyn Clock, interactive: bool,
         let elapsed = started.elapsed().as_secs();
         let mut line = None;
         tokio::select! {
-            r = tokio::signal::ctrl_c() => { r?; break; }
+            _ = signals.recv() => break,
             _ = &mut stop_at => break,
             ev = sim_events.recv() => if let Ok(ev) = ev {
                 line = Some(format!("[{elapsed:>4}s] ▶ simulator: {ev}"));

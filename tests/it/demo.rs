@@ -61,9 +61,51 @@ fn the_demo_shows_every_equipment_trips_a_scenario_and_exits_cleanly_on_ctrl_c()
     // The demo scenario cuts the mains within the first minute.
     expect_line(&rx, Duration::from_secs(60), "mains lost", &mut seen, |l| l.contains("ats-1.mains_available") && l.contains("ON → off"));
 
+    // Ctrl-C while the demo is busy printing changes (the moment a lost signal once hung it).
+    assert_eq!(stop(&mut child, "-INT"), Some(0), "Ctrl-C must exit 0");
+}
+
+/// Sends a signal and waits (bounded) for the process to exit; a process that ignores the
+/// signal is killed and reported as a failure rather than hanging the suite.
+#[allow(clippy::disallowed_methods)] // bounds a subprocess, not a measurement
+pub fn stop(child: &mut std::process::Child, signal: &str) -> Option<i32> {
     let pid = child.id().to_string();
-    let status = Command::new("kill").args(["-INT", &pid]).status().expect("send SIGINT");
+    let status = Command::new("kill").args([signal, &pid]).status().expect("send signal");
     assert!(status.success());
-    let code = child.wait().expect("demo exits");
-    assert_eq!(code.code(), Some(0), "Ctrl-C must exit 0");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(code) = child.try_wait().expect("wait") {
+            return code.code();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("process {pid} ignored {signal} for 15 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_daemon_stops_cleanly_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facmon"))
+        .args(["run", "--config", "tests/configs/minimal.toml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("FACMON_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start facmon run");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    expect_line(&rx, Duration::from_secs(10), "facmon started", &mut seen, |l| l.contains("facmon started"));
+    assert_eq!(stop(&mut child, "-TERM"), Some(0), "SIGTERM must exit 0");
+    // The process has exited, so its stderr is at EOF and this ends.
+    let rest: Vec<String> = rx.iter().collect();
+    assert!(rest.iter().any(|l| l.contains("facmon stopped")), "an orderly stop is logged: {rest:?}");
 }
