@@ -11,4 +11,4 @@ mod link;
 mod poller;
 
 pub use blocks::{plan_blocks, ReadBlock};
-pub use poller::{spawn_all, DevicePlan, Shared};
+pub use poller::{spawn_all, DevicePlan};

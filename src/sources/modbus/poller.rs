@@ -11,14 +11,12 @@ use tracing::Instrument;
 
 use super::blocks::{plan_blocks, ReadBlock};
 use super::link;
-use crate::clock::SharedClock;
 use crate::config::{ModbusConnection, Plan, PointSource};
 use crate::point::decode::{decode_bit, decode_registers, Table};
 use crate::point::store::Reading;
-use crate::point::{PointIndex, PointStore};
+use crate::point::PointIndex;
 use crate::shutdown::Shutdown;
-use crate::sources::status::DeviceBoard;
-use crate::telemetry::Metrics;
+use crate::sources::Shared;
 
 /// The requests of one slave, planned at load time.
 #[derive(Debug, Clone)]
@@ -34,15 +32,6 @@ impl DevicePlan {
     fn points(&self) -> impl Iterator<Item = PointIndex> + '_ {
         self.blocks.iter().flat_map(|b| b.points.iter().map(|p| p.index))
     }
-}
-
-/// What the pollers share.
-#[derive(Clone)]
-pub struct Shared {
-    pub store: PointStore,
-    pub board: DeviceBoard,
-    pub clock: SharedClock,
-    pub metrics: Arc<Metrics>,
 }
 
 /// Starts one task per connection that has at least one point.

@@ -19,7 +19,7 @@ use crate::config::{MqttBroker, MqttPoint, Plan, PointSource};
 use crate::point::store::Reading;
 use crate::point::PointIndex;
 use crate::shutdown::Shutdown;
-use crate::sources::modbus::Shared;
+use crate::sources::Shared;
 
 /// Starts one task per broker that has at least one point.
 pub fn spawn_all(plan: &Plan, shared: &Shared, shutdown: &Shutdown, tasks: &mut tokio::task::JoinSet<()>) {
