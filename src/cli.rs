@@ -64,10 +64,18 @@ pub fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(run(config)))
         }
         Command::CheckConfig { file, print_plan } => return check_config(&file, print_plan),
-        Command::Demo { scenario, duration_s, plain } => {
+        Command::Demo {
+            scenario,
+            duration_s,
+            plain,
+        } => {
             // The embedded broker reports client disconnects as errors; they are not the user's.
             init_logging("text", "warn,rumqttd=off");
-            let opts = demo::DemoOptions { scenario, duration: duration_s.map(Duration::from_secs), plain };
+            let opts = demo::DemoOptions {
+                scenario,
+                duration: duration_s.map(Duration::from_secs),
+                plain,
+            };
             runtime().and_then(|rt| rt.block_on(demo::run(opts)).map_err(anyhow::Error::from))
         }
     };
@@ -81,12 +89,18 @@ pub fn main() -> ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 fn init_logging(format: &str, default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FACMON_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FACMON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {

@@ -31,13 +31,19 @@ impl Daemon {
         let plan = Arc::new(plan);
         let store = PointStore::new(plan.point_keys());
         let devices = DeviceBoard::new(
-            plan.devices
-                .iter()
-                .map(|d| (d.id.clone(), "modbus"))
-                .chain(plan.brokers.iter().map(|b| (sources::mqtt::broker_device_id(&b.id), "mqtt_broker"))),
+            plan.devices.iter().map(|d| (d.id.clone(), "modbus")).chain(
+                plan.brokers
+                    .iter()
+                    .map(|b| (sources::mqtt::broker_device_id(&b.id), "mqtt_broker")),
+            ),
         );
         let metrics = Arc::new(Metrics::default());
-        let shared = Shared { store: store.clone(), board: devices.clone(), clock, metrics: metrics.clone() };
+        let shared = Shared {
+            store: store.clone(),
+            board: devices.clone(),
+            clock,
+            metrics: metrics.clone(),
+        };
         let mut tasks = JoinSet::new();
         sources::modbus::spawn_all(&plan, &shared, &shutdown, &mut tasks);
         sources::mqtt::spawn_all(&plan, &shared, &shutdown, &mut tasks);
@@ -49,7 +55,14 @@ impl Daemon {
             brokers = plan.brokers.len(),
             "facmon started"
         );
-        Daemon { plan, store, devices, metrics, shutdown, tasks }
+        Daemon {
+            plan,
+            store,
+            devices,
+            metrics,
+            shutdown,
+            tasks,
+        }
     }
 
     /// The stop signal the daemon's tasks listen to.

@@ -47,7 +47,10 @@ pub struct StopSignals {
 
 impl StopSignals {
     pub fn new() -> std::io::Result<StopSignals> {
-        Ok(StopSignals { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
 
     /// Resolves at the next SIGINT or SIGTERM.

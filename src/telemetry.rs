@@ -37,19 +37,58 @@ impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
         let rows: [(&str, &str, &Counter); 9] = [
-            ("facmon_modbus_requests_total", "Modbus read requests sent", &self.modbus_requests),
-            ("facmon_modbus_timeouts_total", "Modbus requests without an answer in time", &self.modbus_timeouts),
-            ("facmon_modbus_exceptions_total", "Modbus exception answers (device refused)", &self.modbus_exceptions),
-            ("facmon_modbus_transport_errors_total", "Modbus link failures", &self.modbus_transport_errors),
-            ("facmon_modbus_connects_total", "Modbus connection attempts", &self.modbus_connects),
-            ("facmon_point_decode_errors_total", "Readings that could not be decoded", &self.decode_errors),
-            ("facmon_mqtt_messages_total", "MQTT messages received", &self.mqtt_messages),
-            ("facmon_mqtt_payload_errors_total", "MQTT payloads that could not be decoded", &self.mqtt_payload_errors),
-            ("facmon_mqtt_connection_errors_total", "MQTT broker connection failures", &self.mqtt_connection_errors),
+            (
+                "facmon_modbus_requests_total",
+                "Modbus read requests sent",
+                &self.modbus_requests,
+            ),
+            (
+                "facmon_modbus_timeouts_total",
+                "Modbus requests without an answer in time",
+                &self.modbus_timeouts,
+            ),
+            (
+                "facmon_modbus_exceptions_total",
+                "Modbus exception answers (device refused)",
+                &self.modbus_exceptions,
+            ),
+            (
+                "facmon_modbus_transport_errors_total",
+                "Modbus link failures",
+                &self.modbus_transport_errors,
+            ),
+            (
+                "facmon_modbus_connects_total",
+                "Modbus connection attempts",
+                &self.modbus_connects,
+            ),
+            (
+                "facmon_point_decode_errors_total",
+                "Readings that could not be decoded",
+                &self.decode_errors,
+            ),
+            (
+                "facmon_mqtt_messages_total",
+                "MQTT messages received",
+                &self.mqtt_messages,
+            ),
+            (
+                "facmon_mqtt_payload_errors_total",
+                "MQTT payloads that could not be decoded",
+                &self.mqtt_payload_errors,
+            ),
+            (
+                "facmon_mqtt_connection_errors_total",
+                "MQTT broker connection failures",
+                &self.mqtt_connection_errors,
+            ),
         ];
         let mut out = String::new();
         for (name, help, c) in rows {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", c.get()));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                c.get()
+            ));
         }
         out
     }

@@ -46,7 +46,10 @@ fn table(name: &str) -> Table {
 #[test]
 fn the_demo_config_lists_every_modbus_device_with_its_unit() {
     let cfg = config();
-    for (section, transport) in [("modbus_tcp", Transport::ModbusTcp), ("modbus_rtu", Transport::ModbusRtu)] {
+    for (section, transport) in [
+        ("modbus_tcp", Transport::ModbusTcp),
+        ("modbus_rtu", Transport::ModbusRtu),
+    ] {
         let conns = cfg[section].as_array().unwrap();
         assert_eq!(conns.len(), 1, "{section}");
         let listed: Vec<(String, i64)> = conns[0]["devices"]
@@ -115,8 +118,7 @@ fn every_point_in_the_demo_config_matches_the_simulator() {
                             .iter()
                             .map(|(k, v)| (k.parse().unwrap(), v.as_str().unwrap().to_owned()))
                             .collect();
-                        let expected: Vec<(u16, String)> =
-                            codes.iter().map(|(c, n)| (*c, (*n).to_owned())).collect();
+                        let expected: Vec<(u16, String)> = codes.iter().map(|(c, n)| (*c, (*n).to_owned())).collect();
                         assert_eq!(listed, expected, "{at}: enum");
                     }
                     Encoding::Bool | Encoding::Flags(_) => {}
@@ -140,7 +142,12 @@ fn every_point_in_the_demo_config_matches_the_simulator() {
         for p in map::points(device.id) {
             let key = (p.equipment.to_owned(), p.name.to_owned());
             if !NOT_IN_CONFIG.contains(&(p.equipment, p.name)) {
-                assert!(bound.contains(&key), "{}.{} is not read by config/demo.toml", p.equipment, p.name);
+                assert!(
+                    bound.contains(&key),
+                    "{}.{} is not read by config/demo.toml",
+                    p.equipment,
+                    p.name
+                );
             }
         }
     }

@@ -192,7 +192,10 @@ mod tests {
     #[test]
     fn units_are_only_found_on_their_own_transport() {
         assert!(by_unit(Transport::ModbusTcp, 10).is_none());
-        assert_eq!(by_unit(Transport::ModbusRtu, 10).map(|d| d.id), Some("sump-b2-controller"));
+        assert_eq!(
+            by_unit(Transport::ModbusRtu, 10).map(|d| d.id),
+            Some("sump-b2-controller")
+        );
         assert!(by_unit(Transport::Mqtt, 0).is_none());
     }
 }

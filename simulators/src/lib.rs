@@ -64,6 +64,6 @@ pub(crate) fn lock(building: &Mutex<Building>) -> MutexGuard<'_, Building> {
 }
 
 #[cfg(test)]
-mod docs_check;
-#[cfg(test)]
 mod config_check;
+#[cfg(test)]
+mod docs_check;

@@ -212,11 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen for the control port on {addr}"))?;
             tracing::info!(addr = %listener.local_addr().unwrap_or(addr), "control port listening");
-            Some(tokio::spawn(control::serve_tcp(
-                listener,
-                sim.handle(),
-                cancel.clone(),
-            )))
+            Some(tokio::spawn(control::serve_tcp(listener, sim.handle(), cancel.clone())))
         }
         None => None,
     };
@@ -283,17 +279,14 @@ struct Symlink {
 impl Symlink {
     fn create(target: &Path, at: PathBuf) -> anyhow::Result<Self> {
         match std::fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => std::fs::remove_file(&at)
-                .with_context(|| format!("cannot replace the old link {}", at.display()))?,
-            Ok(_) => bail!(
-                "{} exists and is not a symlink; refusing to replace it",
-                at.display()
-            ),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                std::fs::remove_file(&at).with_context(|| format!("cannot replace the old link {}", at.display()))?
+            }
+            Ok(_) => bail!("{} exists and is not a symlink; refusing to replace it", at.display()),
             Err(_) => {}
         }
         #[cfg(unix)]
-        std::os::unix::fs::symlink(target, &at)
-            .with_context(|| format!("cannot create the link {}", at.display()))?;
+        std::os::unix::fs::symlink(target, &at).with_context(|| format!("cannot create the link {}", at.display()))?;
         #[cfg(not(unix))]
         bail!("--pty-link needs a Unix system (target {})", target.display());
         println!("Modbus RTU link {} -> {}", at.display(), target.display());

@@ -235,13 +235,14 @@ impl Scenario {
     /// A shipped scenario, or why not. (Every shipped file is parsed by a
     /// unit test, so only an unknown name fails in practice.)
     fn try_builtin(name: &str) -> Result<Self, ScenarioError> {
-        let (key, text) = BUILTIN
-            .iter()
-            .find(|(key, _)| *key == name)
-            .ok_or_else(|| ScenarioError::UnknownBuiltin {
-                name: name.to_owned(),
-                available: Self::builtin_names().join(", "),
-            })?;
+        let (key, text) =
+            BUILTIN
+                .iter()
+                .find(|(key, _)| *key == name)
+                .ok_or_else(|| ScenarioError::UnknownBuiltin {
+                    name: name.to_owned(),
+                    available: Self::builtin_names().join(", "),
+                })?;
         Self::from_toml_str(&format!("builtin:{key}"), text)
     }
 }
@@ -289,8 +290,7 @@ impl Timeline {
             due.push(self.next);
             self.next += 1;
         }
-        let finished =
-            self.scenario.repeat_every_s.is_none() && self.next >= self.scenario.steps.len();
+        let finished = self.scenario.repeat_every_s.is_none() && self.next >= self.scenario.steps.len();
         self.finished = finished;
         (due, finished)
     }
@@ -343,8 +343,14 @@ mod tests {
             command = "mains fail"
         "#;
         let err = Scenario::from_toml_str("bad.toml", text).unwrap_err().to_string();
-        assert!(err.starts_with("scenario bad.toml has 2 problem(s): step 1 (at_s = 1): `set gen-1.mode TURBO`: bad value"), "{err}");
-        assert!(err.contains("step 2 (at_s = 0.5): steps must be in time order"), "{err}");
+        assert!(
+            err.starts_with("scenario bad.toml has 2 problem(s): step 1 (at_s = 1): `set gen-1.mode TURBO`: bad value"),
+            "{err}"
+        );
+        assert!(
+            err.contains("step 2 (at_s = 0.5): steps must be in time order"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -238,11 +238,7 @@ impl Sim {
         }
         if let Some(port) = cfg.modbus_rtu {
             tracing::info!("Modbus RTU units 10, 11 on the serial port");
-            tasks.spawn(crate::modbus::rtu::serve(
-                port,
-                Arc::clone(&building),
-                cancel.clone(),
-            ));
+            tasks.spawn(crate::modbus::rtu::serve(port, Arc::clone(&building), cancel.clone()));
         }
         if let Some(target) = cfg.mqtt {
             mqtt::spawn(
@@ -309,12 +305,7 @@ impl Sim {
 
 /// One tick: applies the scenario steps due at `now_s`, then advances the
 /// building by `dt`. Returns the events to announce.
-fn step(
-    building: &mut Building,
-    timeline: Option<&mut Timeline>,
-    now_s: f64,
-    dt: Duration,
-) -> Vec<SimEvent> {
+fn step(building: &mut Building, timeline: Option<&mut Timeline>, now_s: f64, dt: Duration) -> Vec<SimEvent> {
     let mut events = Vec::new();
     if let Some(timeline) = timeline {
         let (due, finished) = timeline.due(now_s);
@@ -354,12 +345,7 @@ fn step(
 /// Steps the building every `tick` and applies scenario steps as they fall
 /// due. Simulated time is the tick count times `tick`, so a paused tokio
 /// clock drives it exactly.
-async fn physics(
-    handle: SimHandle,
-    mut timeline: Option<Timeline>,
-    tick: Duration,
-    cancel: CancellationToken,
-) {
+async fn physics(handle: SimHandle, mut timeline: Option<Timeline>, tick: Duration, cancel: CancellationToken) {
     if let Some(t) = &timeline {
         tracing::info!(scenario = %t.scenario().name, steps = t.scenario().steps.len(), "playing scenario");
     }

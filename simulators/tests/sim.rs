@@ -20,7 +20,11 @@ async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
-async fn wait_event(events: &mut broadcast::Receiver<SimEvent>, what: &str, want: impl Fn(&SimEvent) -> bool) -> SimEvent {
+async fn wait_event(
+    events: &mut broadcast::Receiver<SimEvent>,
+    what: &str,
+    want: impl Fn(&SimEvent) -> bool,
+) -> SimEvent {
     within(what, async {
         loop {
             match events.recv().await {
@@ -107,13 +111,24 @@ async fn an_unknown_unit_and_an_offline_device_get_no_answer() {
 
     let mut events = sim.events();
     sim.command("offline gen-1").unwrap();
-    let ev = wait_event(&mut events, "DeviceOffline", |e| matches!(e, SimEvent::DeviceOffline { .. })).await;
-    assert_eq!(ev, SimEvent::DeviceOffline { device: "gen-1-controller".into() });
+    let ev = wait_event(&mut events, "DeviceOffline", |e| {
+        matches!(e, SimEvent::DeviceOffline { .. })
+    })
+    .await;
+    assert_eq!(
+        ev,
+        SimEvent::DeviceOffline {
+            device: "gen-1-controller".into()
+        }
+    );
     assert!(silent(1).await, "an offline device answered");
 
     sim.command("online gen-1-controller").unwrap();
     let mut ctx = tcp::connect_slave(addr, Slave(1)).await.unwrap();
-    assert_eq!(within("unit 1", ctx.read_holding_registers(0, 1)).await.unwrap(), Ok(vec![2]));
+    assert_eq!(
+        within("unit 1", ctx.read_holding_registers(0, 1)).await.unwrap(),
+        Ok(vec![2])
+    );
     sim.shutdown().await;
 }
 
@@ -170,13 +185,22 @@ async fn a_scenario_step_is_applied_and_announced() {
     .unwrap();
     let mut events = sim.events();
     let step = wait_event(&mut events, "the step", |e| matches!(e, SimEvent::ScenarioStep { .. })).await;
-    let SimEvent::ScenarioStep { command, note, index, .. } = &step else {
+    let SimEvent::ScenarioStep {
+        command, note, index, ..
+    } = &step
+    else {
         unreachable!()
     };
-    assert_eq!((command.as_str(), note.as_deref(), *index), ("mains fail", Some("PWR-01"), 0));
+    assert_eq!(
+        (command.as_str(), note.as_deref(), *index),
+        ("mains fail", Some("PWR-01"), 0)
+    );
     assert_eq!(step.to_string(), "short @0.3s: mains fail — PWR-01");
     assert!(!sim.read(|b| b.power().mains_available()));
-    wait_event(&mut events, "the end", |e| matches!(e, SimEvent::ScenarioFinished { .. })).await;
+    wait_event(&mut events, "the end", |e| {
+        matches!(e, SimEvent::ScenarioFinished { .. })
+    })
+    .await;
     sim.shutdown().await;
 }
 
@@ -211,7 +235,10 @@ async fn mqtt_devices_publish_retained_state_changes_and_stop_when_offline() {
     let mut options = rumqttc::MqttOptions::new("test-subscriber", broker.ip().to_string(), broker.port());
     options.set_keep_alive(Duration::from_secs(5));
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 16);
-    client.subscribe("demo-plaza/#", rumqttc::QoS::AtLeastOnce).await.unwrap();
+    client
+        .subscribe("demo-plaza/#", rumqttc::QoS::AtLeastOnce)
+        .await
+        .unwrap();
     let mut seen = std::collections::BTreeMap::new();
     while seen.len() < 3 {
         let (topic, payload, _) = within("the three devices", next_publish(&mut eventloop)).await;
@@ -239,14 +266,18 @@ async fn mqtt_devices_publish_retained_state_changes_and_stop_when_offline() {
     let mut options = rumqttc::MqttOptions::new("late-subscriber", broker.ip().to_string(), broker.port());
     options.set_keep_alive(Duration::from_secs(5));
     let (late, mut late_loop) = rumqttc::AsyncClient::new(options, 16);
-    late.subscribe("demo-plaza/leak/leak-gen-room", rumqttc::QoS::AtLeastOnce).await.unwrap();
+    late.subscribe("demo-plaza/leak/leak-gen-room", rumqttc::QoS::AtLeastOnce)
+        .await
+        .unwrap();
     let (_, payload, retain) = within("the retained message", next_publish(&mut late_loop)).await;
     assert_eq!((payload.as_str(), retain), ("1", true));
 
     let mut events = sim.events();
     sim.command("offline fire-panel-1").unwrap();
     wait_event(&mut events, "DeviceOffline", |e| {
-        *e == SimEvent::DeviceOffline { device: "fire-panel-1".into() }
+        *e == SimEvent::DeviceOffline {
+            device: "fire-panel-1".into(),
+        }
     })
     .await;
     sim.shutdown().await;
@@ -254,7 +285,11 @@ async fn mqtt_devices_publish_retained_state_changes_and_stop_when_offline() {
 
 #[tokio::test]
 async fn the_mqtt_client_keeps_retrying_until_the_broker_is_there() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let sim = Sim::start(SimConfig {
         mqtt: Some(MqttTarget::new("127.0.0.1", port)),
         ..SimConfig::default()
@@ -262,15 +297,27 @@ async fn the_mqtt_client_keeps_retrying_until_the_broker_is_there() {
     .await
     .unwrap();
     let mut events = sim.events();
-    wait_event(&mut events, "the refused connection", |e| matches!(e, SimEvent::MqttDisconnected { .. })).await;
+    wait_event(&mut events, "the refused connection", |e| {
+        matches!(e, SimEvent::MqttDisconnected { .. })
+    })
+    .await;
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    tokio::task::spawn_blocking(move || embedded_broker(addr)).await.unwrap().unwrap();
-    wait_event(&mut events, "the connection", |e| matches!(e, SimEvent::MqttConnected { .. })).await;
+    tokio::task::spawn_blocking(move || embedded_broker(addr))
+        .await
+        .unwrap()
+        .unwrap();
+    wait_event(&mut events, "the connection", |e| {
+        matches!(e, SimEvent::MqttConnected { .. })
+    })
+    .await;
 
     let mut options = rumqttc::MqttOptions::new("subscriber", "127.0.0.1", port);
     options.set_keep_alive(Duration::from_secs(5));
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 16);
-    client.subscribe("demo-plaza/leak/leak-pump-room", rumqttc::QoS::AtLeastOnce).await.unwrap();
+    client
+        .subscribe("demo-plaza/leak/leak-pump-room", rumqttc::QoS::AtLeastOnce)
+        .await
+        .unwrap();
     let (_, payload, _) = within("the leak sensor", next_publish(&mut eventloop)).await;
     assert_eq!(payload, "0");
     sim.shutdown().await;
@@ -282,7 +329,11 @@ async fn next_publish(eventloop: &mut rumqttc::EventLoop) -> (String, String, bo
         if let rumqttc::Event::Incoming(rumqttc::Packet::Publish(p)) =
             eventloop.poll().await.expect("subscriber connected")
         {
-            return (p.topic.clone(), String::from_utf8_lossy(&p.payload).into_owned(), p.retain);
+            return (
+                p.topic.clone(),
+                String::from_utf8_lossy(&p.payload).into_owned(),
+                p.retain,
+            );
         }
     }
 }
@@ -308,7 +359,11 @@ async fn the_control_port_answers_each_line_with_one_line() {
     }
     assert_eq!(replies.len(), 4, "{replies:?}");
     assert_eq!(replies[0], "ok gen-1.mode = MANUAL");
-    assert!(replies[1].starts_with("error: unknown command \"reboot\"; valid commands are: "), "{}", replies[1]);
+    assert!(
+        replies[1].starts_with("error: unknown command \"reboot\"; valid commands are: "),
+        "{}",
+        replies[1]
+    );
     assert!(replies[2].starts_with("ok t="), "{}", replies[2]);
     assert!(replies[2].contains("gen-1 MANUAL stopped"), "{}", replies[2]);
     assert_eq!(replies[3], "ok bye");
@@ -339,7 +394,13 @@ async fn the_documented_mbpoll_commands_print_the_documented_values() {
     );
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/simulators.md")).unwrap();
     let section = doc.split("## Reading values with mbpoll").nth(1).unwrap();
-    let block = section.split("```console\n").nth(1).unwrap().split("```").next().unwrap();
+    let block = section
+        .split("```console\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
     let mut cases: Vec<(String, Vec<String>)> = Vec::new();
     for line in block.lines() {
         match line.strip_prefix("$ ") {
@@ -365,11 +426,10 @@ async fn the_documented_mbpoll_commands_print_the_documented_values() {
             .replace("-p 5020", &format!("-p {port}"))
             .replace("/tmp/facmon-demo-rtu", &path);
         let args: Vec<String> = local.split_whitespace().skip(1).map(str::to_owned).collect();
-        let output = tokio::task::spawn_blocking(move || {
-            std::process::Command::new("mbpoll").args(&args).output().unwrap()
-        })
-        .await
-        .unwrap();
+        let output =
+            tokio::task::spawn_blocking(move || std::process::Command::new("mbpoll").args(&args).output().unwrap())
+                .await
+                .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         let got: Vec<String> = stdout
@@ -379,7 +439,11 @@ async fn the_documented_mbpoll_commands_print_the_documented_values() {
             .map(normalise)
             .collect();
         assert_eq!(got, expected, "`{cmd}`");
-        assert_eq!(output.status.success(), !expected.iter().any(|l| l.contains("failed:")), "`{cmd}` exit status");
+        assert_eq!(
+            output.status.success(),
+            !expected.iter().any(|l| l.contains("failed:")),
+            "`{cmd}` exit status"
+        );
     }
     sim.shutdown().await;
 }
@@ -396,7 +460,16 @@ fn the_binary_explains_itself() {
         .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--modbus-tcp", "--modbus-rtu", "--baud", "--mqtt", "--scenario", "--control", "--embedded-broker", "--stdin"] {
+    for flag in [
+        "--modbus-tcp",
+        "--modbus-rtu",
+        "--baud",
+        "--mqtt",
+        "--scenario",
+        "--control",
+        "--embedded-broker",
+        "--stdin",
+    ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
     assert!(help.contains("127.0.0.1:5020"));
@@ -422,7 +495,10 @@ fn the_binary_exits_0_on_ctrl_c() {
     let stderr = child.stderr.take().unwrap();
     let mut lines = std::io::BufReader::new(stderr).lines();
     // Block until the simulator says it is serving (the line is logged once).
-    let ready = lines.by_ref().map_while(Result::ok).any(|l| l.contains("Modbus TCP units 1-7 listening"));
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.contains("Modbus TCP units 1-7 listening"));
     assert!(ready, "no start-up line");
     // The shell's built-in kill: no procps needed.
     let status = std::process::Command::new("sh")

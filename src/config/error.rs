@@ -41,7 +41,11 @@ pub struct Issues(pub Vec<ConfigIssue>);
 
 impl Issues {
     pub fn push(&mut self, key: impl Into<String>, problem: impl Into<String>, hint: impl Into<String>) {
-        self.0.push(ConfigIssue { key: key.into(), problem: problem.into(), hint: hint.into() });
+        self.0.push(ConfigIssue {
+            key: key.into(),
+            problem: problem.into(),
+            hint: hint.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {

@@ -38,10 +38,18 @@ pub struct KindSpec {
 }
 
 const fn req(name: &'static str, value: RoleValue) -> RoleSpec {
-    RoleSpec { name, value, required: true }
+    RoleSpec {
+        name,
+        value,
+        required: true,
+    }
 }
 const fn opt(name: &'static str, value: RoleValue) -> RoleSpec {
-    RoleSpec { name, value, required: false }
+    RoleSpec {
+        name,
+        value,
+        required: false,
+    }
 }
 
 use RoleValue::{Bool, Number};
@@ -116,7 +124,11 @@ pub const KINDS: &[KindSpec] = &[
     },
     KindSpec {
         name: "sump_pit",
-        roles: &[opt("level", Number), opt("high_float", Bool), opt("high_high_float", Bool)],
+        roles: &[
+            opt("level", Number),
+            opt("high_float", Bool),
+            opt("high_high_float", Bool),
+        ],
         limits: &["high", "high_high"],
         one_of: &["level", "high_float", "high_high_float"],
         has_pumps: true,

@@ -52,7 +52,11 @@ where
 {
     let fail = |key: &str, problem: String, hint: &str| ConfigErrors {
         file: file.clone(),
-        issues: vec![ConfigIssue { key: key.into(), problem, hint: hint.into() }],
+        issues: vec![ConfigIssue {
+            key: key.into(),
+            problem,
+            hint: hint.into(),
+        }],
     };
     let env_source = Environment::with_prefix("FACMON")
         .prefix_separator("__")
@@ -70,12 +74,20 @@ where
         serde_ignored::deserialize(built, |p| unknown.push(display_path(&p.to_string())));
     let mut issues = error::Issues::default();
     for key in &unknown {
-        issues.push(key.clone(), "unknown key".to_string(), "remove it or check its spelling against the config reference in README.md");
+        issues.push(
+            key.clone(),
+            "unknown key".to_string(),
+            "remove it or check its spelling against the config reference in README.md",
+        );
     }
     let raw = match raw {
         Ok(raw) => raw,
         Err(e) => {
-            issues.push(type_error_key(&e), e.to_string(), "give the key a value of the type named");
+            issues.push(
+                type_error_key(&e),
+                e.to_string(),
+                "give the key a value of the type named",
+            );
             return Err(ConfigErrors { file, issues: issues.0 });
         }
     };
@@ -116,7 +128,12 @@ fn display_path(p: &str) -> String {
 fn type_error_key(e: &config::ConfigError) -> String {
     match e {
         // The config crate writes `modbus_tcp[0]port`; make it `modbus_tcp[0].port`.
-        config::ConfigError::Type { key: Some(k), .. } => display_path(k.replace("]", "].").replace("].[", "][").replace("]..", "].").trim_end_matches('.')),
+        config::ConfigError::Type { key: Some(k), .. } => display_path(
+            k.replace("]", "].")
+                .replace("].[", "][")
+                .replace("]..", "].")
+                .trim_end_matches('.'),
+        ),
         _ => String::new(),
     }
 }
@@ -133,7 +150,14 @@ mod tests {
 
     #[test]
     fn environment_variables_override_scalar_keys() {
-        let plan = load_with_env(Path::new(MINIMAL), env(&[("FACMON__SITE__NAME", "Overridden 覆盖"), ("FACMON__SITE__LANGUAGE", "en")])).unwrap();
+        let plan = load_with_env(
+            Path::new(MINIMAL),
+            env(&[
+                ("FACMON__SITE__NAME", "Overridden 覆盖"),
+                ("FACMON__SITE__LANGUAGE", "en"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(plan.site.name, "Overridden 覆盖");
         assert_eq!(plan.site.language, Language::En);
     }
@@ -145,13 +169,19 @@ mod tests {
         std::fs::write(&pw_file, "file-secret-42\n").unwrap();
         let text = std::fs::read_to_string(MINIMAL).unwrap().replace(
             "url = \"mqtt://127.0.0.1:1883\"",
-            &format!("url = \"mqtt://127.0.0.1:1883\"\nusername_env = \"T_MQTT_USER\"\npassword_file = \"{}\"", pw_file.display()),
+            &format!(
+                "url = \"mqtt://127.0.0.1:1883\"\nusername_env = \"T_MQTT_USER\"\npassword_file = \"{}\"",
+                pw_file.display()
+            ),
         );
         let plan = load_str("site.toml", &text, env(&[("T_MQTT_USER", "env-user-7")])).unwrap();
         assert_eq!(plan.brokers[0].username.as_deref(), Some("env-user-7"));
         assert_eq!(plan.brokers[0].password.as_deref(), Some("file-secret-42"));
         let printed = serde_json::to_string(&plan).unwrap();
-        assert!(!printed.contains("file-secret-42") && !printed.contains("env-user-7"), "{printed}");
+        assert!(
+            !printed.contains("file-secret-42") && !printed.contains("env-user-7"),
+            "{printed}"
+        );
     }
 
     #[test]

@@ -41,8 +41,17 @@ pub struct Building {
 /// How a Modbus connection reaches its devices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Link {
-    Tcp { host: String, port: u16 },
-    Rtu { path: String, baud: u32, parity: Parity, data_bits: u8, stop_bits: u8 },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Rtu {
+        path: String,
+        baud: u32,
+        parity: Parity,
+        data_bits: u8,
+        stop_bits: u8,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,7 +130,10 @@ pub struct ModbusPoint {
 /// How an MQTT payload becomes a raw value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum PayloadKind {
-    Bool { true_values: Vec<String>, false_values: Vec<String> },
+    Bool {
+        true_values: Vec<String>,
+        false_values: Vec<String>,
+    },
     Number,
     Text,
 }
@@ -229,13 +241,20 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         .enumerate()
         .map(|(i, b)| {
             check_id(&format!("buildings[{i}].id"), &b.id, &mut seen, &mut issues);
-            Building { id: b.id.clone(), name: b.name.clone().unwrap_or_else(|| b.id.clone()) }
+            Building {
+                id: b.id.clone(),
+                name: b.name.clone().unwrap_or_else(|| b.id.clone()),
+            }
         })
         .collect();
 
     let (connections, devices) = connections(&raw, &mut issues);
-    let brokers: Vec<MqttBroker> =
-        raw.mqtt_brokers.iter().enumerate().map(|(i, b)| broker(i, b, secrets, &mut issues)).collect();
+    let brokers: Vec<MqttBroker> = raw
+        .mqtt_brokers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| broker(i, b, secrets, &mut issues))
+        .collect();
     let names = Names {
         devices: devices.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
         brokers: brokers.iter().enumerate().map(|(i, b)| (b.id.clone(), i)).collect(),
@@ -252,7 +271,11 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
             issues.push(
                 format!("{at}.building"),
                 format!("{}: building \"{}\" is not defined", e.id, e.building),
-                format!("add [[buildings]] id = \"{}\", or use one of: {}", e.building, join(building_ids.iter())),
+                format!(
+                    "add [[buildings]] id = \"{}\", or use one of: {}",
+                    e.building,
+                    join(building_ids.iter())
+                ),
             );
         }
         let Some(kind) = kinds::kind(&e.kind) else {
@@ -274,7 +297,10 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
                 );
                 continue;
             };
-            let pkey = PointKey { equipment: Arc::from(e.id.as_str()), role: Arc::from(role.as_str()) };
+            let pkey = PointKey {
+                equipment: Arc::from(e.id.as_str()),
+                role: Arc::from(role.as_str()),
+            };
             if let Some(def) = super::points::resolve(&key, pkey, equipment.len(), spec, rp, &names, &mut issues) {
                 role_points.insert(role.clone(), points.len());
                 points.push(def);
@@ -318,7 +344,11 @@ fn site(raw: &RawConfig, issues: &mut Issues) -> Site {
         None | Some("zh-CN") => Language::ZhCn,
         Some("en") => Language::En,
         Some(other) => {
-            issues.push("site.language", format!("\"{other}\" is not a supported language"), "use \"zh-CN\" or \"en\"");
+            issues.push(
+                "site.language",
+                format!("\"{other}\" is not a supported language"),
+                "use \"zh-CN\" or \"en\"",
+            );
             Language::ZhCn
         }
     };
@@ -333,7 +363,9 @@ fn site(raw: &RawConfig, issues: &mut Issues) -> Site {
 const ID_HINT: &str = "ids use lowercase letters, digits, '-' and '_' (e.g. \"gen-1\")";
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 fn check_id(key: &str, id: &str, seen: &mut HashSet<String>, issues: &mut Issues) {
@@ -358,7 +390,11 @@ fn join<'a>(it: impl Iterator<Item = &'a &'a str>) -> String {
 fn positive_ms(key: String, v: Option<u64>, default: u64, issues: &mut Issues) -> Duration {
     let ms = v.unwrap_or(default);
     if ms == 0 {
-        issues.push(key, "must be greater than 0".to_string(), format!("the default is {default}"));
+        issues.push(
+            key,
+            "must be greater than 0".to_string(),
+            format!("the default is {default}"),
+        );
     }
     Duration::from_millis(ms.max(1))
 }
@@ -376,13 +412,25 @@ fn connections(raw: &RawConfig, issues: &mut Issues) -> (Vec<ModbusConnection>, 
             let key = format!("{at}.devices[{j}]");
             check_id(&format!("{key}.id"), &d.id, &mut device_ids, issues);
             if d.unit == 0 || d.unit > 247 {
-                issues.push(format!("{key}.unit"), format!("unit {} is not a slave address", d.unit), "use 1..=247 (0 is broadcast)");
+                issues.push(
+                    format!("{key}.unit"),
+                    format!("unit {} is not a slave address", d.unit),
+                    "use 1..=247 (0 is broadcast)",
+                );
             }
             if !units.insert(d.unit) {
-                issues.push(format!("{key}.unit"), format!("unit {} is used twice on this connection", d.unit), "each slave on a connection needs its own unit id");
+                issues.push(
+                    format!("{key}.unit"),
+                    format!("unit {} is used twice on this connection", d.unit),
+                    "each slave on a connection needs its own unit id",
+                );
             }
             idx.push(devices.len());
-            devices.push(Device { id: d.id.clone(), connection: conn, unit: d.unit });
+            devices.push(Device {
+                id: d.id.clone(),
+                connection: conn,
+                unit: d.unit,
+            });
         }
         idx
     };
@@ -390,11 +438,23 @@ fn connections(raw: &RawConfig, issues: &mut Issues) -> (Vec<ModbusConnection>, 
         let at = format!("modbus_tcp[{i}]");
         check_id(&format!("{at}.id"), &t.id, &mut conn_ids, issues);
         if t.host.trim().is_empty() {
-            issues.push(format!("{at}.host"), "host is empty".to_string(), "give the device's IP address or host name");
+            issues.push(
+                format!("{at}.host"),
+                "host is empty".to_string(),
+                "give the device's IP address or host name",
+            );
         }
         let devices = add_devices(&at, conns.len(), &t.devices, issues);
-        let link = Link::Tcp { host: t.host.clone(), port: t.port.unwrap_or(502) };
-        let timing = Timing { timeout_ms: t.timeout_ms, poll_interval_ms: t.poll_interval_ms, max_gap: t.max_gap, max_backoff_ms: t.max_backoff_ms };
+        let link = Link::Tcp {
+            host: t.host.clone(),
+            port: t.port.unwrap_or(502),
+        };
+        let timing = Timing {
+            timeout_ms: t.timeout_ms,
+            poll_interval_ms: t.poll_interval_ms,
+            max_gap: t.max_gap,
+            max_backoff_ms: t.max_backoff_ms,
+        };
         conns.push(connection(&at, &t.id, link, Duration::ZERO, timing, devices, issues));
     }
     for (i, r) in raw.modbus_rtu.iter().enumerate() {
@@ -402,29 +462,59 @@ fn connections(raw: &RawConfig, issues: &mut Issues) -> (Vec<ModbusConnection>, 
         check_id(&format!("{at}.id"), &r.id, &mut conn_ids, issues);
         let baud = r.baud.unwrap_or(9600);
         if !(300..=1_000_000).contains(&baud) {
-            issues.push(format!("{at}.baud"), format!("{baud} is not a usable baud rate"), "use the device's rate, e.g. 9600 or 19200");
+            issues.push(
+                format!("{at}.baud"),
+                format!("{baud} is not a usable baud rate"),
+                "use the device's rate, e.g. 9600 or 19200",
+            );
         }
         let parity = match r.parity.as_deref().unwrap_or("none") {
             "none" => Parity::None,
             "even" => Parity::Even,
             "odd" => Parity::Odd,
             other => {
-                issues.push(format!("{at}.parity"), format!("\"{other}\" is not a parity"), "use \"none\", \"even\" or \"odd\"");
+                issues.push(
+                    format!("{at}.parity"),
+                    format!("\"{other}\" is not a parity"),
+                    "use \"none\", \"even\" or \"odd\"",
+                );
                 Parity::None
             }
         };
         let data_bits = r.data_bits.unwrap_or(8);
         if !(data_bits == 7 || data_bits == 8) {
-            issues.push(format!("{at}.data_bits"), format!("{data_bits} data bits"), "use 8 (Modbus RTU) or 7");
+            issues.push(
+                format!("{at}.data_bits"),
+                format!("{data_bits} data bits"),
+                "use 8 (Modbus RTU) or 7",
+            );
         }
         let stop_bits = r.stop_bits.unwrap_or(1);
         if !(stop_bits == 1 || stop_bits == 2) {
-            issues.push(format!("{at}.stop_bits"), format!("{stop_bits} stop bits"), "use 1 or 2");
+            issues.push(
+                format!("{at}.stop_bits"),
+                format!("{stop_bits} stop bits"),
+                "use 1 or 2",
+            );
         }
         let devices = add_devices(&at, conns.len(), &r.devices, issues);
-        let link = Link::Rtu { path: r.path.clone(), baud, parity, data_bits, stop_bits };
-        let gap = r.gap_ms.map(Duration::from_millis).unwrap_or_else(|| rtu_gap(baud.max(1)));
-        let timing = Timing { timeout_ms: r.timeout_ms, poll_interval_ms: r.poll_interval_ms, max_gap: r.max_gap, max_backoff_ms: r.max_backoff_ms };
+        let link = Link::Rtu {
+            path: r.path.clone(),
+            baud,
+            parity,
+            data_bits,
+            stop_bits,
+        };
+        let gap = r
+            .gap_ms
+            .map(Duration::from_millis)
+            .unwrap_or_else(|| rtu_gap(baud.max(1)));
+        let timing = Timing {
+            timeout_ms: r.timeout_ms,
+            poll_interval_ms: r.poll_interval_ms,
+            max_gap: r.max_gap,
+            max_backoff_ms: r.max_backoff_ms,
+        };
         conns.push(connection(&at, &r.id, link, gap, timing, devices, issues));
     }
     (conns, devices)
@@ -438,19 +528,41 @@ struct Timing {
     max_backoff_ms: Option<u64>,
 }
 
-fn connection(at: &str, id: &str, link: Link, request_gap: Duration, t: Timing, devices: Vec<usize>, issues: &mut Issues) -> ModbusConnection {
+fn connection(
+    at: &str,
+    id: &str,
+    link: Link,
+    request_gap: Duration,
+    t: Timing,
+    devices: Vec<usize>,
+    issues: &mut Issues,
+) -> ModbusConnection {
     let max_gap = t.max_gap.unwrap_or(DEFAULT_MAX_GAP);
     if max_gap > 124 {
-        issues.push(format!("{at}.max_gap"), format!("{max_gap} is larger than one request can carry"), "use 0..=124 registers");
+        issues.push(
+            format!("{at}.max_gap"),
+            format!("{max_gap} is larger than one request can carry"),
+            "use 0..=124 registers",
+        );
     }
     ModbusConnection {
         id: id.to_string(),
         link,
         timeout: positive_ms(format!("{at}.timeout_ms"), t.timeout_ms, DEFAULT_TIMEOUT_MS, issues),
-        poll_interval: positive_ms(format!("{at}.poll_interval_ms"), t.poll_interval_ms, DEFAULT_POLL_MS, issues),
+        poll_interval: positive_ms(
+            format!("{at}.poll_interval_ms"),
+            t.poll_interval_ms,
+            DEFAULT_POLL_MS,
+            issues,
+        ),
         request_gap,
         max_gap: max_gap.min(124),
-        max_backoff: positive_ms(format!("{at}.max_backoff_ms"), t.max_backoff_ms, DEFAULT_BACKOFF_MS, issues),
+        max_backoff: positive_ms(
+            format!("{at}.max_backoff_ms"),
+            t.max_backoff_ms,
+            DEFAULT_BACKOFF_MS,
+            issues,
+        ),
         devices,
     }
 }
@@ -472,7 +584,11 @@ fn broker(i: usize, b: &RawMqttBroker, secrets: &Secrets, issues: &mut Issues) -
     } else if let Some(r) = b.url.strip_prefix("mqtt://") {
         (false, r)
     } else {
-        issues.push(format!("{at}.url"), format!("\"{}\" is not an MQTT URL", b.url), "write mqtt://host:1883 or mqtts://host:8883");
+        issues.push(
+            format!("{at}.url"),
+            format!("\"{}\" is not an MQTT URL", b.url),
+            "write mqtt://host:1883 or mqtts://host:8883",
+        );
         (false, "")
     };
     let rest = rest.trim_end_matches('/');
@@ -480,7 +596,11 @@ fn broker(i: usize, b: &RawMqttBroker, secrets: &Secrets, issues: &mut Issues) -
         Some((h, p)) => match p.parse::<u16>() {
             Ok(p) => (h.to_string(), p),
             Err(_) => {
-                issues.push(format!("{at}.url"), format!("port \"{p}\" is not a number"), "write mqtt://host:1883");
+                issues.push(
+                    format!("{at}.url"),
+                    format!("port \"{p}\" is not a number"),
+                    "write mqtt://host:1883",
+                );
                 (h.to_string(), 0)
             }
         },
@@ -490,7 +610,11 @@ fn broker(i: usize, b: &RawMqttBroker, secrets: &Secrets, issues: &mut Issues) -
         let var = var.as_ref()?;
         let v = secrets.var(var);
         if v.is_none() {
-            issues.push(format!("{at}.{key}"), format!("environment variable {var} is not set"), format!("export {var}=... before starting facmon"));
+            issues.push(
+                format!("{at}.{key}"),
+                format!("environment variable {var} is not set"),
+                format!("export {var}=... before starting facmon"),
+            );
         }
         v
     };
@@ -499,11 +623,19 @@ fn broker(i: usize, b: &RawMqttBroker, secrets: &Secrets, issues: &mut Issues) -
     if let Some(file) = &b.password_file {
         match std::fs::read_to_string(file) {
             Ok(text) => password = text.lines().next().map(str::to_string),
-            Err(e) => issues.push(format!("{at}.password_file"), format!("cannot read {file}: {e}"), "point it at a readable file holding the password"),
+            Err(e) => issues.push(
+                format!("{at}.password_file"),
+                format!("cannot read {file}: {e}"),
+                "point it at a readable file holding the password",
+            ),
         }
     }
     if !tls && b.ca_file.is_some() {
-        issues.push(format!("{at}.ca_file"), "ca_file given for a plain mqtt:// broker".to_string(), "use an mqtts:// URL, or remove ca_file");
+        issues.push(
+            format!("{at}.ca_file"),
+            "ca_file given for a plain mqtt:// broker".to_string(),
+            "use an mqtts:// URL, or remove ca_file",
+        );
     }
     MqttBroker {
         id: b.id.clone(),
@@ -524,25 +656,44 @@ fn check_kind_shape(at: &str, id: &str, kind: &KindSpec, e: &super::raw::RawEqui
             issues.push(
                 format!("{at}.points"),
                 format!("{id}: a {} needs the role \"{}\"", kind.name, r.name),
-                format!("add [equipment.points.{}] bound to the device or topic that reports it", r.name),
+                format!(
+                    "add [equipment.points.{}] bound to the device or topic that reports it",
+                    r.name
+                ),
             );
         }
     }
     if !kind.one_of.is_empty() && !kind.one_of.iter().any(|r| e.points.contains_key(*r)) {
         issues.push(
             format!("{at}.points"),
-            format!("{id}: a {} needs at least one of: {}", kind.name, kind.one_of.join(", ")),
+            format!(
+                "{id}: a {} needs at least one of: {}",
+                kind.name,
+                kind.one_of.join(", ")
+            ),
             "bind the level sensor or the float switches",
         );
     }
     for k in e.limits.keys() {
         if !kind.limits.contains(&k.as_str()) {
-            let allowed = if kind.limits.is_empty() { "(none)".to_string() } else { kind.limits.join(", ") };
-            issues.push(format!("{at}.limits.{k}"), format!("{id}: a {} has no limit \"{k}\"", kind.name), format!("limits of a {}: {allowed}", kind.name));
+            let allowed = if kind.limits.is_empty() {
+                "(none)".to_string()
+            } else {
+                kind.limits.join(", ")
+            };
+            issues.push(
+                format!("{at}.limits.{k}"),
+                format!("{id}: a {} has no limit \"{k}\"", kind.name),
+                format!("limits of a {}: {allowed}", kind.name),
+            );
         }
     }
     if !e.pumps.is_empty() && !kind.has_pumps {
-        issues.push(format!("{at}.pumps"), format!("{id}: a {} has no member pumps", kind.name), "only pump_set and sump_pit list pumps");
+        issues.push(
+            format!("{at}.pumps"),
+            format!("{id}: a {} has no member pumps", kind.name),
+            "only pump_set and sump_pit list pumps",
+        );
     }
 }
 
@@ -552,8 +703,16 @@ fn check_pump_refs(raw: &RawConfig, issues: &mut Issues) {
         for (j, p) in e.pumps.iter().enumerate() {
             match kinds.get(p.as_str()) {
                 Some(&"pump") | Some(&"fire_pump") => {}
-                Some(k) => issues.push(format!("equipment[{i}].pumps[{j}]"), format!("{}: \"{p}\" is a {k}, not a pump", e.id), "list equipment of kind pump"),
-                None => issues.push(format!("equipment[{i}].pumps[{j}]"), format!("{}: pump \"{p}\" is not defined", e.id), "add it as [[equipment]] kind = \"pump\""),
+                Some(k) => issues.push(
+                    format!("equipment[{i}].pumps[{j}]"),
+                    format!("{}: \"{p}\" is a {k}, not a pump", e.id),
+                    "list equipment of kind pump",
+                ),
+                None => issues.push(
+                    format!("equipment[{i}].pumps[{j}]"),
+                    format!("{}: pump \"{p}\" is not defined", e.id),
+                    "add it as [[equipment]] kind = \"pump\"",
+                ),
             }
         }
     }

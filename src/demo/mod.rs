@@ -58,14 +58,21 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     let scenario = load_scenario(&opts.scenario)?;
     let scenario_name = scenario.name.clone();
 
-    let broker = facmon_sim::mqtt::embedded_broker("127.0.0.1:0".parse().map_err(|e| DemoError::Simulator(format!("{e}")))?)
-        .map_err(|e| DemoError::Simulator(e.to_string()))?;
+    let broker = facmon_sim::mqtt::embedded_broker(
+        "127.0.0.1:0"
+            .parse()
+            .map_err(|e| DemoError::Simulator(format!("{e}")))?,
+    )
+    .map_err(|e| DemoError::Simulator(e.to_string()))?;
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let tcp_addr = tcp.local_addr()?;
-    let (sim_end, daemon_end) = tokio_serial::SerialStream::pair().map_err(|e| DemoError::Simulator(format!("cannot make a pty pair: {e}")))?;
+    let (sim_end, daemon_end) =
+        tokio_serial::SerialStream::pair().map_err(|e| DemoError::Simulator(format!("cannot make a pty pair: {e}")))?;
     let rtu_path = {
         use tokio_serial::SerialPort;
-        daemon_end.name().ok_or_else(|| DemoError::Simulator("the pty pair has no name".into()))?
+        daemon_end
+            .name()
+            .ok_or_else(|| DemoError::Simulator("the pty pair has no name".into()))?
     };
     let sim = Sim::start(SimConfig {
         modbus_tcp: Some(tcp),
@@ -107,7 +114,14 @@ fn load_scenario(name: &str) -> Result<Scenario, DemoError> {
 
 /// The view loop: change lines as they happen, the full table every few seconds (redrawn
 /// in place on a terminal).
-async fn watch(daemon: &Daemon, sim: &Sim, clock: &dyn Clock, signals: &mut StopSignals, interactive: bool, duration: Option<Duration>) -> Result<(), DemoError> {
+async fn watch(
+    daemon: &Daemon,
+    sim: &Sim,
+    clock: &dyn Clock,
+    signals: &mut StopSignals,
+    interactive: bool,
+    duration: Option<Duration>,
+) -> Result<(), DemoError> {
     let started = Instant::now();
     let mut changes = daemon.store.subscribe();
     let mut sim_events = sim.events();
@@ -169,7 +183,9 @@ async fn watch(daemon: &Daemon, sim: &Sim, clock: &dyn Clock, signals: &mut Stop
         if let Some(l) = line {
             if interactive {
                 log.push(l);
-                if log.len() > 100 { log.drain(..50); }
+                if log.len() > 100 {
+                    log.drain(..50);
+                }
             } else {
                 println!("{l}");
             }

@@ -45,7 +45,11 @@ pub fn table(plan: &Plan, snapshot: &[PointState], devices: &[DeviceStatus], now
         .iter()
         .filter(|d| d.online == Some(false))
         .map(|d| {
-            let secs = d.since.and_then(|s| now.duration_since(s).ok()).map(|d| d.as_secs()).unwrap_or(0);
+            let secs = d
+                .since
+                .and_then(|s| now.duration_since(s).ok())
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
             format!("{} offline {secs}s ({})", d.id, d.last_error.as_deref().unwrap_or("?"))
         })
         .collect();
@@ -65,14 +69,22 @@ pub fn is_notable(change: &PointChange, previous: Option<&PointState>) -> bool {
     let Some(previous) = previous.filter(|p| p.quality != Quality::Unknown && p.value.is_some()) else {
         return false;
     };
-    let discrete = matches!(change.state.value, Some(Value::Bool(_)) | Some(Value::Enum { .. }) | Some(Value::Text(_)));
+    let discrete = matches!(
+        change.state.value,
+        Some(Value::Bool(_)) | Some(Value::Enum { .. }) | Some(Value::Text(_))
+    );
     previous.quality != change.state.quality || (discrete && previous.value != change.state.value)
 }
 
 /// One change line: `12:03:04  gen-1.running  off → ON`.
 pub fn change_line(elapsed_s: u64, change: &PointChange, previous: Option<&PointState>, unit: Option<&str>) -> String {
     let before = previous.map(|p| cell(p, unit)).unwrap_or_else(|| "—".into());
-    format!("[{:>4}s] {:<34} {before} → {}", elapsed_s, change.key.to_string(), cell(&change.state, unit))
+    format!(
+        "[{:>4}s] {:<34} {before} → {}",
+        elapsed_s,
+        change.key.to_string(),
+        cell(&change.state, unit)
+    )
 }
 
 #[cfg(test)]
@@ -81,27 +93,50 @@ mod tests {
     use crate::point::PointKey;
 
     fn state(value: Option<Value>, quality: Quality) -> PointState {
-        PointState { value, quality, source_ts: None, received_ts: None, changed_ts: None, error: None }
+        PointState {
+            value,
+            quality,
+            source_ts: None,
+            received_ts: None,
+            changed_ts: None,
+            error: None,
+        }
     }
 
     #[test]
     fn stale_and_bad_values_are_marked_never_shown_as_current() {
-        assert_eq!(cell(&state(Some(Value::Number(398.5)), Quality::Good), Some("V")), "398.50 V");
-        assert_eq!(cell(&state(Some(Value::Bool(true)), Quality::Stale), None), "ON (stale)");
+        assert_eq!(
+            cell(&state(Some(Value::Number(398.5)), Quality::Good), Some("V")),
+            "398.50 V"
+        );
+        assert_eq!(
+            cell(&state(Some(Value::Bool(true)), Quality::Stale), None),
+            "ON (stale)"
+        );
         assert_eq!(cell(&state(Some(Value::Number(3.0)), Quality::Bad), None), "3 (BAD)");
         assert_eq!(cell(&state(None, Quality::Unknown), None), "? (unknown)");
     }
 
     #[test]
     fn flag_flips_and_quality_losses_get_a_line_but_drifting_levels_do_not() {
-        let key = PointKey { equipment: "gen-1".into(), role: "running".into() };
-        let change = |v, q| PointChange { index: crate::point::PointIndex(0), key: key.clone(), state: state(Some(v), q) };
+        let key = PointKey {
+            equipment: "gen-1".into(),
+            role: "running".into(),
+        };
+        let change = |v, q| PointChange {
+            index: crate::point::PointIndex(0),
+            key: key.clone(),
+            state: state(Some(v), q),
+        };
         let was_off = state(Some(Value::Bool(false)), Quality::Good);
         assert!(is_notable(&change(Value::Bool(true), Quality::Good), Some(&was_off)));
         assert!(is_notable(&change(Value::Bool(false), Quality::Stale), Some(&was_off)));
         let level = state(Some(Value::Number(50.0)), Quality::Good);
         assert!(!is_notable(&change(Value::Number(50.5), Quality::Good), Some(&level)));
         let never_read = state(None, Quality::Unknown);
-        assert!(!is_notable(&change(Value::Bool(true), Quality::Good), Some(&never_read)), "a first reading is not a change");
+        assert!(
+            !is_notable(&change(Value::Bool(true), Quality::Good), Some(&never_read)),
+            "a first reading is not a change"
+        );
     }
 }

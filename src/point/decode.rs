@@ -223,7 +223,10 @@ impl Conversion {
             let code = i64::try_from(code).map_err(|_| DecodeError::UnmappedCode(i64::MAX))?;
             return map
                 .get(&code)
-                .map(|label| Value::Enum { code, label: label.clone() })
+                .map(|label| Value::Enum {
+                    code,
+                    label: label.clone(),
+                })
                 .ok_or(DecodeError::UnmappedCode(code));
         }
         self.number(code as f64)
@@ -244,7 +247,10 @@ impl Conversion {
 pub fn decode_registers(dec: &Decoder, conv: &Conversion, words: &[u16]) -> Result<Value, DecodeError> {
     let need = usize::from(dec.width());
     if words.len() < need {
-        return Err(DecodeError::Short { expected: need, got: words.len() });
+        return Err(DecodeError::Short {
+            expected: need,
+            got: words.len(),
+        });
     }
     let words = &words[..need];
     match dec {
@@ -255,11 +261,14 @@ pub fn decode_registers(dec: &Decoder, conv: &Conversion, words: &[u16]) -> Resu
             Raw::Float(f) => conv.number(f),
         },
         Decoder::Text { order, .. } => {
-            let bytes = be_bytes(words, match order {
-                // Text is read register by register; only the byte order inside a word matters.
-                WordOrder::Badc | WordOrder::Dcba => WordOrder::Badc,
-                _ => WordOrder::Abcd,
-            });
+            let bytes = be_bytes(
+                words,
+                match order {
+                    // Text is read register by register; only the byte order inside a word matters.
+                    WordOrder::Badc | WordOrder::Dcba => WordOrder::Badc,
+                    _ => WordOrder::Abcd,
+                },
+            );
             let text = String::from_utf8_lossy(&bytes);
             Ok(Value::Text(text.trim_end_matches(['\0', ' ']).into()))
         }
@@ -306,50 +315,99 @@ mod tests {
             (Number::F64, WordOrder::Dcba, &[0, 0, 0, 0x5940], 100.0),
         ];
         for (ty, order, words, expect) in table {
-            assert_eq!(num(*ty, *order, words), Value::Number(*expect), "{ty:?} {order:?} {words:?}");
+            assert_eq!(
+                num(*ty, *order, words),
+                Value::Number(*expect),
+                "{ty:?} {order:?} {words:?}"
+            );
         }
     }
 
     #[test]
     fn scale_and_offset_apply_after_decoding() {
-        let conv = Conversion { scale: Some(0.01), offset: Some(-1.0), ..Default::default() };
-        let v = decode_registers(&Decoder::Number { ty: Number::I16, order: WordOrder::Abcd }, &conv, &[450]).unwrap();
+        let conv = Conversion {
+            scale: Some(0.01),
+            offset: Some(-1.0),
+            ..Default::default()
+        };
+        let v = decode_registers(
+            &Decoder::Number {
+                ty: Number::I16,
+                order: WordOrder::Abcd,
+            },
+            &conv,
+            &[450],
+        )
+        .unwrap();
         assert!(matches!(v, Value::Number(n) if (n - 3.5).abs() < 1e-9));
     }
 
     #[test]
     fn register_bit_and_invert_give_flags() {
         let plain = Conversion::default();
-        let inverted = Conversion { invert: true, ..Default::default() };
-        assert_eq!(decode_registers(&Decoder::RegisterBit(3), &plain, &[0b1000]).unwrap(), Value::Bool(true));
-        assert_eq!(decode_registers(&Decoder::RegisterBit(2), &plain, &[0b1000]).unwrap(), Value::Bool(false));
-        assert_eq!(decode_registers(&Decoder::RegisterBit(15), &inverted, &[0x8000]).unwrap(), Value::Bool(false));
+        let inverted = Conversion {
+            invert: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            decode_registers(&Decoder::RegisterBit(3), &plain, &[0b1000]).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            decode_registers(&Decoder::RegisterBit(2), &plain, &[0b1000]).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            decode_registers(&Decoder::RegisterBit(15), &inverted, &[0x8000]).unwrap(),
+            Value::Bool(false)
+        );
         assert_eq!(decode_bit(&inverted, false), Value::Bool(true));
     }
 
     #[test]
     fn enum_codes_map_to_labels_and_unknown_codes_are_errors() {
         let map: BTreeMap<i64, Arc<str>> = [(0, "STOP".into()), (1, "MANUAL".into()), (2, "AUTO".into())].into();
-        let conv = Conversion { enum_map: Some(Arc::new(map)), ..Default::default() };
-        let dec = Decoder::Number { ty: Number::U16, order: WordOrder::Abcd };
+        let conv = Conversion {
+            enum_map: Some(Arc::new(map)),
+            ..Default::default()
+        };
+        let dec = Decoder::Number {
+            ty: Number::U16,
+            order: WordOrder::Abcd,
+        };
         assert_eq!(decode_registers(&dec, &conv, &[2]).unwrap().label(), Some("AUTO"));
         assert_eq!(decode_registers(&dec, &conv, &[7]), Err(DecodeError::UnmappedCode(7)));
     }
 
     #[test]
     fn text_reads_two_characters_per_register_and_trims_padding() {
-        let dec = Decoder::Text { registers: 3, order: WordOrder::Abcd };
+        let dec = Decoder::Text {
+            registers: 3,
+            order: WordOrder::Abcd,
+        };
         let v = decode_registers(&dec, &Conversion::default(), &[0x4745, 0x4E31, 0x0000]).unwrap();
         assert_eq!(v, Value::Text("GEN1".into()));
-        let swapped = Decoder::Text { registers: 2, order: WordOrder::Badc };
+        let swapped = Decoder::Text {
+            registers: 2,
+            order: WordOrder::Badc,
+        };
         let v = decode_registers(&swapped, &Conversion::default(), &[0x4547, 0x314E]).unwrap();
         assert_eq!(v, Value::Text("GEN1".into()));
     }
 
     #[test]
     fn short_reads_and_nan_are_errors_not_values() {
-        let dec = Decoder::Number { ty: Number::F32, order: WordOrder::Abcd };
-        assert!(matches!(decode_registers(&dec, &Conversion::default(), &[1]), Err(DecodeError::Short { .. })));
-        assert_eq!(decode_registers(&dec, &Conversion::default(), &[0x7FC0, 0]), Err(DecodeError::NotFinite));
+        let dec = Decoder::Number {
+            ty: Number::F32,
+            order: WordOrder::Abcd,
+        };
+        assert!(matches!(
+            decode_registers(&dec, &Conversion::default(), &[1]),
+            Err(DecodeError::Short { .. })
+        ));
+        assert_eq!(
+            decode_registers(&dec, &Conversion::default(), &[0x7FC0, 0]),
+            Err(DecodeError::NotFinite)
+        );
     }
 }

@@ -71,7 +71,10 @@ pub enum Value {
     Bool(bool),
     Number(f64),
     /// A selector or position: the raw code and the label from the enum mapping.
-    Enum { code: i64, label: Arc<str> },
+    Enum {
+        code: i64,
+        label: Arc<str>,
+    },
     Text(Arc<str>),
 }
 

@@ -31,14 +31,24 @@ pub struct PointState {
 
 impl PointState {
     fn unknown() -> Self {
-        PointState { value: None, quality: Quality::Unknown, source_ts: None, received_ts: None, changed_ts: None, error: None }
+        PointState {
+            value: None,
+            quality: Quality::Unknown,
+            source_ts: None,
+            received_ts: None,
+            changed_ts: None,
+            error: None,
+        }
     }
 }
 
 /// One new reading or a loss of one.
 #[derive(Debug, Clone)]
 pub enum Reading {
-    Good { value: Value, source_ts: Option<SystemTime> },
+    Good {
+        value: Value,
+        source_ts: Option<SystemTime>,
+    },
     /// The source answered but refused or sent something undecodable.
     Bad(Arc<str>),
     /// No fresh reading.
@@ -73,7 +83,13 @@ impl PointStore {
     pub fn new(keys: Vec<PointKey>) -> Self {
         let states = vec![PointState::unknown(); keys.len()];
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        PointStore { inner: Arc::new(Inner { keys, states: RwLock::new(states), changes }) }
+        PointStore {
+            inner: Arc::new(Inner {
+                keys,
+                states: RwLock::new(states),
+                changes,
+            }),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -178,8 +194,14 @@ mod tests {
 
     fn store() -> PointStore {
         PointStore::new(vec![
-            PointKey { equipment: "gen-1".into(), role: "running".into() },
-            PointKey { equipment: "gen-1".into(), role: "fuel_level_pct".into() },
+            PointKey {
+                equipment: "gen-1".into(),
+                role: "running".into(),
+            },
+            PointKey {
+                equipment: "gen-1".into(),
+                role: "fuel_level_pct".into(),
+            },
         ])
     }
 
@@ -187,7 +209,16 @@ mod tests {
     fn points_start_unknown_and_become_good_on_first_reading() {
         let s = store();
         assert_eq!(s.get(PointIndex(0)).unwrap().quality, Quality::Unknown);
-        s.apply([(PointIndex(0), Reading::Good { value: Value::Bool(true), source_ts: None })], SystemTime::UNIX_EPOCH);
+        s.apply(
+            [(
+                PointIndex(0),
+                Reading::Good {
+                    value: Value::Bool(true),
+                    source_ts: None,
+                },
+            )],
+            SystemTime::UNIX_EPOCH,
+        );
         let st = s.get(PointIndex(0)).unwrap();
         assert_eq!((st.quality, st.value), (Quality::Good, Some(Value::Bool(true))));
     }
@@ -196,20 +227,40 @@ mod tests {
     fn only_changes_of_value_or_quality_are_published() {
         let s = store();
         let mut rx = s.subscribe();
-        let good = || (PointIndex(1), Reading::Good { value: Value::Number(80.0), source_ts: None });
+        let good = || {
+            (
+                PointIndex(1),
+                Reading::Good {
+                    value: Value::Number(80.0),
+                    source_ts: None,
+                },
+            )
+        };
         s.apply([good()], SystemTime::UNIX_EPOCH);
         s.apply([good()], SystemTime::UNIX_EPOCH);
-        s.apply([(PointIndex(1), Reading::Stale("timeout".into()))], SystemTime::UNIX_EPOCH);
+        s.apply(
+            [(PointIndex(1), Reading::Stale("timeout".into()))],
+            SystemTime::UNIX_EPOCH,
+        );
         assert_eq!(rx.try_recv().unwrap().state.quality, Quality::Good);
         let stale = rx.try_recv().unwrap().state;
-        assert_eq!((stale.quality, stale.value), (Quality::Stale, Some(Value::Number(80.0))));
-        assert!(rx.try_recv().is_err(), "the repeated good reading must not be published");
+        assert_eq!(
+            (stale.quality, stale.value),
+            (Quality::Stale, Some(Value::Number(80.0)))
+        );
+        assert!(
+            rx.try_recv().is_err(),
+            "the repeated good reading must not be published"
+        );
     }
 
     #[test]
     fn a_point_never_read_stays_unknown_when_its_device_is_lost() {
         let s = store();
-        s.apply([(PointIndex(0), Reading::Stale("connection refused".into()))], SystemTime::UNIX_EPOCH);
+        s.apply(
+            [(PointIndex(0), Reading::Stale("connection refused".into()))],
+            SystemTime::UNIX_EPOCH,
+        );
         let st = s.get(PointIndex(0)).unwrap();
         assert_eq!(st.quality, Quality::Unknown);
         assert_eq!(st.error.as_deref(), Some("connection refused"));

@@ -49,7 +49,11 @@ impl DeviceBoard {
                 polls_failed: 0,
             })
             .collect();
-        DeviceBoard { inner: Arc::new(RwLock::new(list)), changes: broadcast::channel(1024).0, generation: watch::channel(0).0 }
+        DeviceBoard {
+            inner: Arc::new(RwLock::new(list)),
+            changes: broadcast::channel(1024).0,
+            generation: watch::channel(0).0,
+        }
     }
 
     pub fn snapshot(&self) -> Vec<DeviceStatus> {
@@ -71,7 +75,11 @@ impl DeviceBoard {
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.inner.read().unwrap_or_else(|e| e.into_inner()).iter().position(|d| d.id == id)
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .position(|d| d.id == id)
     }
 
     /// A successful exchange (the device answered, even with an exception).

@@ -8,7 +8,11 @@ fn check(file: &str) -> (i32, String, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run facmon");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -18,7 +22,10 @@ fn five_mistakes_are_all_reported_with_key_paths_and_hints() {
     assert!(err.contains("5 problems found"), "{err}");
     let expected = [
         ("equipment[0].nmae", "unknown key"),
-        ("equipment[0].points.running.type", "type \"u16\" cannot be read from a discrete_input"),
+        (
+            "equipment[0].points.running.type",
+            "type \"u16\" cannot be read from a discrete_input",
+        ),
         ("equipment[1].points", "a transfer_switch needs the role \"position\""),
         ("equipment[2].id", "duplicate id \"gen-1\""),
         ("points gen-1.run_hours and gen-1.fuel_level_pct", "overlaps"),
@@ -37,7 +44,10 @@ fn five_mistakes_are_all_reported_with_key_paths_and_hints() {
 fn a_valid_config_passes_with_a_summary() {
     let (code, out, err) = check("tests/configs/minimal.toml");
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("OK: site tower, 1 buildings, 2 equipment, 4 points"), "{out}");
+    assert!(
+        out.contains("OK: site tower, 1 buildings, 2 equipment, 4 points"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -49,15 +59,51 @@ fn the_shipped_demo_config_is_valid() {
 #[test]
 fn each_kind_of_mistake_is_named() {
     let cases: &[(&str, &str, &str)] = &[
-        ("bad_table.toml", "equipment[0].points.running.table", "\"holdng\" is not a Modbus table"),
-        ("bad_type.toml", "equipment[0].points.fuel_level_pct.type", "\"float\" is not a Modbus data type"),
-        ("unknown_device.toml", "equipment[0].points.running.device", "device \"gen-9\" is not defined"),
-        ("unknown_kind.toml", "equipment[0].kind", "\"boiler\" is not an equipment kind"),
-        ("bad_enum_label.toml", "equipment[0].points.mode_selector.enum", "\"AUTOMATIC\" is not a value of mode_selector"),
-        ("missing_secret.toml", "mqtt_brokers[0].password_env", "environment variable FACMON_TEST_SURELY_UNSET is not set"),
-        ("overflow.toml", "equipment[0].points.run_hours.address", "run past 65535"),
-        ("mqtt_keys_on_modbus.toml", "equipment[0].points.running.topic", "topic is for MQTT points"),
-        ("bool_role_from_number.toml", "equipment[0].points.running.type", "role running is an on/off signal"),
+        (
+            "bad_table.toml",
+            "equipment[0].points.running.table",
+            "\"holdng\" is not a Modbus table",
+        ),
+        (
+            "bad_type.toml",
+            "equipment[0].points.fuel_level_pct.type",
+            "\"float\" is not a Modbus data type",
+        ),
+        (
+            "unknown_device.toml",
+            "equipment[0].points.running.device",
+            "device \"gen-9\" is not defined",
+        ),
+        (
+            "unknown_kind.toml",
+            "equipment[0].kind",
+            "\"boiler\" is not an equipment kind",
+        ),
+        (
+            "bad_enum_label.toml",
+            "equipment[0].points.mode_selector.enum",
+            "\"AUTOMATIC\" is not a value of mode_selector",
+        ),
+        (
+            "missing_secret.toml",
+            "mqtt_brokers[0].password_env",
+            "environment variable FACMON_TEST_SURELY_UNSET is not set",
+        ),
+        (
+            "overflow.toml",
+            "equipment[0].points.run_hours.address",
+            "run past 65535",
+        ),
+        (
+            "mqtt_keys_on_modbus.toml",
+            "equipment[0].points.running.topic",
+            "topic is for MQTT points",
+        ),
+        (
+            "bool_role_from_number.toml",
+            "equipment[0].points.running.type",
+            "role running is an on/off signal",
+        ),
         ("wrong_value_type.toml", "modbus_tcp[0].port", "invalid"),
     ];
     for (file, key, problem) in cases {
@@ -65,7 +111,10 @@ fn each_kind_of_mistake_is_named() {
         let (code, _, err) = check(&path);
         assert_eq!(code, 1, "{file}: {err}");
         let prefix = format!("{path}: {key}: ");
-        let line = err.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{file}: no line for {key} in:\n{err}"));
+        let line = err
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{file}: no line for {key} in:\n{err}"));
         assert!(line.contains(problem), "{file}: {line}");
     }
 }

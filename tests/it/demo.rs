@@ -27,7 +27,13 @@ fn spawn_demo() -> (std::process::Child, mpsc::Receiver<String>) {
 
 /// Waits for a line matching `pred`; the budget is the acceptance bound, not a sleep.
 #[allow(clippy::disallowed_methods)] // bounds a subprocess's output, not a measurement
-fn expect_line(rx: &mpsc::Receiver<String>, within: Duration, what: &str, seen: &mut Vec<String>, pred: impl Fn(&str) -> bool) {
+fn expect_line(
+    rx: &mpsc::Receiver<String>,
+    within: Duration,
+    what: &str,
+    seen: &mut Vec<String>,
+    pred: impl Fn(&str) -> bool,
+) {
     let deadline = std::time::Instant::now() + within;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -39,7 +45,10 @@ fn expect_line(rx: &mpsc::Receiver<String>, within: Duration, what: &str, seen: 
                     return;
                 }
             }
-            Err(_) => panic!("{what}: not seen within {within:?}. Output so far:\n{}", seen.join("\n")),
+            Err(_) => panic!(
+                "{what}: not seen within {within:?}. Output so far:\n{}",
+                seen.join("\n")
+            ),
         }
     }
 }
@@ -48,18 +57,31 @@ fn expect_line(rx: &mpsc::Receiver<String>, within: Duration, what: &str, seen: 
 fn the_demo_shows_every_equipment_trips_a_scenario_and_exits_cleanly_on_ctrl_c() {
     let (mut child, rx) = spawn_demo();
     let mut seen = Vec::new();
-    expect_line(&rx, Duration::from_secs(10), "the plant table", &mut seen, |l| l.starts_with("── plant at"));
+    expect_line(&rx, Duration::from_secs(10), "the plant table", &mut seen, |l| {
+        l.starts_with("── plant at")
+    });
     // The table lists every equipment of the demo config, each with a value.
-    let plan = facmon::config::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"))).expect("demo config");
+    let plan = facmon::config::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/demo.toml"
+    )))
+    .expect("demo config");
     let mut table = Vec::new();
-    expect_line(&rx, Duration::from_secs(5), "the end of the table", &mut table, |l| l.starts_with("devices:"));
+    expect_line(&rx, Duration::from_secs(5), "the end of the table", &mut table, |l| {
+        l.starts_with("devices:")
+    });
     for e in &plan.equipment {
-        let row = table.iter().find(|l| l.starts_with(&format!("{} ", e.id))).unwrap_or_else(|| panic!("no row for {} in:\n{}", e.id, table.join("\n")));
+        let row = table
+            .iter()
+            .find(|l| l.starts_with(&format!("{} ", e.id)))
+            .unwrap_or_else(|| panic!("no row for {} in:\n{}", e.id, table.join("\n")));
         assert!(!row.contains("unknown"), "{} not read within 10 s: {row}", e.id);
     }
     assert!(table.last().is_some_and(|l| l.contains("online")), "{table:?}");
     // The demo scenario cuts the mains within the first minute.
-    expect_line(&rx, Duration::from_secs(60), "mains lost", &mut seen, |l| l.contains("ats-1.mains_available") && l.contains("ON → off"));
+    expect_line(&rx, Duration::from_secs(60), "mains lost", &mut seen, |l| {
+        l.contains("ats-1.mains_available") && l.contains("ON → off")
+    });
 
     // Ctrl-C while the demo is busy printing changes (the moment a lost signal once hung it).
     assert_eq!(stop(&mut child, "-INT"), Some(0), "Ctrl-C must exit 0");
@@ -103,9 +125,14 @@ fn the_daemon_stops_cleanly_on_sigterm() {
         }
     });
     let mut seen = Vec::new();
-    expect_line(&rx, Duration::from_secs(10), "facmon started", &mut seen, |l| l.contains("facmon started"));
+    expect_line(&rx, Duration::from_secs(10), "facmon started", &mut seen, |l| {
+        l.contains("facmon started")
+    });
     assert_eq!(stop(&mut child, "-TERM"), Some(0), "SIGTERM must exit 0");
     // The process has exited, so its stderr is at EOF and this ends.
     let rest: Vec<String> = rx.iter().collect();
-    assert!(rest.iter().any(|l| l.contains("facmon stopped")), "an orderly stop is logged: {rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("facmon stopped")),
+        "an orderly stop is logged: {rest:?}"
+    );
 }

@@ -73,8 +73,12 @@ async fn json_and_plain_payloads_become_good_values() {
     let broker = Mosquitto::start().await;
     let daemon = start(broker.port);
     let publisher = Publisher::connect(broker.port).await;
-    publisher.publish("t/fire-panel/fp-1/state", br#"{"alarm":true,"fault":false}"#, true).await;
-    publisher.publish("t/tank/tank-1", br#"{"level_pct": 72.5}"#, true).await;
+    publisher
+        .publish("t/fire-panel/fp-1/state", br#"{"alarm":true,"fault":false}"#, true)
+        .await;
+    publisher
+        .publish("t/tank/tank-1", br#"{"level_pct": 72.5}"#, true)
+        .await;
     wait::value(&daemon.store, "fp-1", "alarm", Value::Bool(true)).await;
     wait::value(&daemon.store, "fp-1", "fault", Value::Bool(false)).await;
     wait::value(&daemon.store, "tank-1", "level", Value::Number(72.5)).await;
@@ -89,13 +93,25 @@ async fn a_garbage_payload_makes_the_point_bad_and_a_good_one_recovers_it() {
     publisher.publish("t/tank/tank-1", br#"{"level_pct": 40}"#, true).await;
     wait::value(&daemon.store, "tank-1", "level", Value::Number(40.0)).await;
 
-    for garbage in [&b"{not json"[..], br#"{"level_pct":"full"}"#, &[0xff, 0x00, 0xfe], br#"{"other":1}"#] {
+    for garbage in [
+        &b"{not json"[..],
+        br#"{"level_pct":"full"}"#,
+        &[0xff, 0x00, 0xfe],
+        br#"{"other":1}"#,
+    ] {
         publisher.publish("t/tank/tank-1", br#"{"level_pct": 40}"#, false).await;
         wait::value(&daemon.store, "tank-1", "level", Value::Number(40.0)).await;
         publisher.publish("t/tank/tank-1", garbage, false).await;
         let st = wait::quality(&daemon.store, "tank-1", "level", Quality::Bad).await;
-        assert_eq!(st.value, Some(Value::Number(40.0)), "the last good value is kept, marked bad");
-        assert!(st.error.as_deref().unwrap_or("").contains("malformed payload"), "{st:?}");
+        assert_eq!(
+            st.value,
+            Some(Value::Number(40.0)),
+            "the last good value is kept, marked bad"
+        );
+        assert!(
+            st.error.as_deref().unwrap_or("").contains("malformed payload"),
+            "{st:?}"
+        );
     }
     assert!(daemon.metrics.mqtt_payload_errors.get() >= 4);
     publisher.publish("t/tank/tank-1", br#"{"level_pct": 41}"#, false).await;
@@ -125,19 +141,26 @@ async fn subscriptions_resume_after_the_broker_is_killed_and_restarted() {
     let daemon = start(broker.port);
     {
         let publisher = Publisher::connect(broker.port).await;
-        publisher.publish("t/fire-panel/fp-1/state", br#"{"alarm":false,"fault":false}"#, true).await;
+        publisher
+            .publish("t/fire-panel/fp-1/state", br#"{"alarm":false,"fault":false}"#, true)
+            .await;
         wait::value(&daemon.store, "fp-1", "alarm", Value::Bool(false)).await;
     }
     broker.kill();
     let st = wait::quality(&daemon.store, "fp-1", "alarm", Quality::Stale).await;
-    assert!(st.error.as_deref().unwrap_or("").contains("broker unreachable"), "{st:?}");
+    assert!(
+        st.error.as_deref().unwrap_or("").contains("broker unreachable"),
+        "{st:?}"
+    );
     let id = facmon::sources::mqtt::broker_device_id("broker");
     assert_eq!(daemon.devices.get(&id).and_then(|d| d.online), Some(false));
 
     broker.restart().await;
     // The restarted broker lost its retained messages: a new alarm must still get through.
     let publisher = Publisher::connect(broker.port).await;
-    publisher.publish("t/fire-panel/fp-1/state", br#"{"alarm":true,"fault":false}"#, true).await;
+    publisher
+        .publish("t/fire-panel/fp-1/state", br#"{"alarm":true,"fault":false}"#, true)
+        .await;
     wait::value(&daemon.store, "fp-1", "alarm", Value::Bool(true)).await;
     assert_eq!(daemon.devices.get(&id).and_then(|d| d.online), Some(true));
     daemon.stop(Duration::from_secs(2)).await;

@@ -23,9 +23,7 @@ use rand::{rngs::StdRng, SeedableRng};
 
 pub use drainage::{LeakSensor, SumpPit};
 pub use fire::{Fan, Fire, FireMain, FirePanel, FirePump};
-pub use power::{
-    AtsPosition, AtsSelector, CriticalRoom, GenMode, Generator, Power, TransferSwitch, UtilityFeed,
-};
+pub use power::{AtsPosition, AtsSelector, CriticalRoom, GenMode, Generator, Power, TransferSwitch, UtilityFeed};
 pub use water::{BoosterSet, Pump, Tank};
 
 use crate::devices::Device;

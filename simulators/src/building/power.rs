@@ -83,10 +83,17 @@ impl GenMode {
 enum GenState {
     Stopped,
     /// Waiting out the start delay (a short mains dip must not start it).
-    Starting { waited_s: f64 },
-    Running { run_s: f64 },
+    Starting {
+        waited_s: f64,
+    },
+    Running {
+        run_s: f64,
+    },
     /// Running unloaded after the load went back to mains.
-    CoolingDown { run_s: f64, cool_s: f64 },
+    CoolingDown {
+        run_s: f64,
+        cool_s: f64,
+    },
 }
 
 /// The standby diesel generator and its controller.
@@ -135,10 +142,7 @@ impl Generator {
 
     /// The engine turns (including the cool-down run).
     pub fn running(&self) -> bool {
-        matches!(
-            self.state,
-            GenState::Running { .. } | GenState::CoolingDown { .. }
-        )
+        matches!(self.state, GenState::Running { .. } | GenState::CoolingDown { .. })
     }
 
     /// Output voltage and frequency are within limits, so the ATS may transfer.
@@ -179,9 +183,7 @@ impl Generator {
 
     /// Hand stop or emergency stop at the panel, or a trip.
     fn must_stop(&self) -> bool {
-        !self.can_run()
-            || self.mode == GenMode::Stop
-            || (self.mode == GenMode::Manual && !self.manual_run)
+        !self.can_run() || self.mode == GenMode::Stop || (self.mode == GenMode::Manual && !self.manual_run)
     }
 
     /// Advances the controller by `dt_s`; `ats_start` is the ATS start signal.
@@ -195,17 +197,11 @@ impl Generator {
             GenMode::Stop => false,
         };
         self.state = match self.state {
-            GenState::Stopped if request && self.can_run() => {
-                self.started_after(0.0, dt_s)
-            }
+            GenState::Stopped if request && self.can_run() => self.started_after(0.0, dt_s),
             GenState::Stopped => GenState::Stopped,
-            GenState::Starting { waited_s } if request && self.can_run() => {
-                self.started_after(waited_s, dt_s)
-            }
+            GenState::Starting { waited_s } if request && self.can_run() => self.started_after(waited_s, dt_s),
             GenState::Starting { .. } => GenState::Stopped,
-            GenState::Running { .. } | GenState::CoolingDown { .. } if self.must_stop() => {
-                GenState::Stopped
-            }
+            GenState::Running { .. } | GenState::CoolingDown { .. } if self.must_stop() => GenState::Stopped,
             GenState::Running { run_s } | GenState::CoolingDown { run_s, .. } if request => {
                 GenState::Running { run_s: run_s + dt_s }
             }

@@ -116,7 +116,11 @@ fn a_running_generator_burns_fuel_and_counts_hours() {
     b.set_mains(false);
     run(&mut b, 105.0);
     let g = &b.power().generator;
-    assert!((g.fuel_level_pct - (82.0 - 0.05 * 100.0)).abs() < 1e-6, "{}", g.fuel_level_pct);
+    assert!(
+        (g.fuel_level_pct - (82.0 - 0.05 * 100.0)).abs() < 1e-6,
+        "{}",
+        g.fuel_level_pct
+    );
     assert!((g.run_hours - (1234.56 + 100.0 / 3600.0)).abs() < 1e-6);
 }
 
@@ -262,5 +266,8 @@ fn generator_noise_is_the_same_for_the_same_steps() {
     b.set_mains(false);
     run(&mut a, 30.0);
     run(&mut b, 30.0);
-    assert_eq!(a.power().generator.output_voltage_v(), b.power().generator.output_voltage_v());
+    assert_eq!(
+        a.power().generator.output_voltage_v(),
+        b.power().generator.output_voltage_v()
+    );
 }

@@ -106,10 +106,7 @@ impl BoosterSet {
             self.duty_failed_s = 0.0;
         }
         let take_over = self.duty_failed_s + EPS >= self.standby_delay_s && self.duty_failed_s > 0.0;
-        standby.drive(
-            powered && standby.auto_mode && !standby.fault && take_over,
-            powered,
-        );
+        standby.drive(powered && standby.auto_mode && !standby.fault && take_over, powered);
 
         let target = if self.drawing() && water_available {
             self.setpoint_bar
@@ -167,8 +164,7 @@ impl Tank {
 
     pub(super) fn step(&mut self, drawing: bool, dt_s: f64) {
         let refill = if self.refill_on {
-            (self.valve_gain_per_s * (self.valve_closed_pct - self.level_pct))
-                .clamp(0.0, self.max_refill_pct_per_s)
+            (self.valve_gain_per_s * (self.valve_closed_pct - self.level_pct)).clamp(0.0, self.max_refill_pct_per_s)
         } else {
             0.0
         };

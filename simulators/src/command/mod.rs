@@ -152,8 +152,8 @@ impl Command {
                         .iter()
                         .position(|f| f.eq_ignore_ascii_case(id))
                         .ok_or_else(|| CommandError::UnknownFeed((*id).to_owned()))?;
-                    let available = fail_or_restore(action)
-                        .ok_or(CommandError::Usage("feed feed-1|feed-2 fail|restore"))?;
+                    let available =
+                        fail_or_restore(action).ok_or(CommandError::Usage("feed feed-1|feed-2 fail|restore"))?;
                     Ok(Self::Feed { index, available })
                 }
                 _ => Err(CommandError::Usage("feed feed-1|feed-2 fail|restore")),
@@ -182,9 +182,7 @@ impl Command {
             "help" => match args {
                 [] => Ok(Self::Help(HelpTopic::Commands)),
                 [topic] if topic.eq_ignore_ascii_case("set") => Ok(Self::Help(HelpTopic::Set)),
-                [topic] if topic.eq_ignore_ascii_case("devices") => {
-                    Ok(Self::Help(HelpTopic::Devices))
-                }
+                [topic] if topic.eq_ignore_ascii_case("devices") => Ok(Self::Help(HelpTopic::Devices)),
                 [topic] => knobs::equipment_ids()
                     .into_iter()
                     .find(|e| e.eq_ignore_ascii_case(topic))
@@ -261,12 +259,10 @@ fn parse_set(target: &str, value: &str) -> Result<Command, CommandError> {
     let Some(equipment) = known.iter().find(|e| e.eq_ignore_ascii_case(equipment)) else {
         return Err(unknown_equipment(equipment));
     };
-    let knob = knobs::find(equipment, &field.to_ascii_lowercase()).ok_or_else(|| {
-        CommandError::UnknownField {
-            equipment: (*equipment).to_owned(),
-            field: field.to_owned(),
-            valid: knobs::of(equipment).map(|k| k.field).collect::<Vec<_>>().join(", "),
-        }
+    let knob = knobs::find(equipment, &field.to_ascii_lowercase()).ok_or_else(|| CommandError::UnknownField {
+        equipment: (*equipment).to_owned(),
+        field: field.to_owned(),
+        valid: knobs::of(equipment).map(|k| k.field).collect::<Vec<_>>().join(", "),
     })?;
     let value = knob.parse(value).map_err(|expected| CommandError::BadValue {
         given: value.to_owned(),

@@ -81,12 +81,7 @@ pub(super) fn line(b: &Building) -> String {
             (true, false) => " HIGH",
             _ => "",
         };
-        let _ = write!(
-            out,
-            " | {id} {:.3} m{floats} pump {}",
-            pit.level_m,
-            pump(&pit.pump)
-        );
+        let _ = write!(out, " | {id} {:.3} m{floats} pump {}", pit.level_m, pump(&pit.pump));
     }
 
     let f = b.fire();
@@ -103,12 +98,7 @@ pub(super) fn line(b: &Building) -> String {
     let fans: Vec<String> = crate::building::FAN_IDS
         .iter()
         .zip(&f.fans)
-        .map(|(id, fan)| {
-            format!(
-                "{id} {}",
-                on_off(fan.run_command(), fan.running(), fan.fault)
-            )
-        })
+        .map(|(id, fan)| format!("{id} {}", on_off(fan.run_command(), fan.running(), fan.fault)))
         .collect();
     let _ = write!(
         out,

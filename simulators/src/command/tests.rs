@@ -61,7 +61,10 @@ fn an_empty_line_is_an_error_that_lists_the_commands() {
 #[test]
 fn an_unknown_command_names_the_valid_ones() {
     let err = Command::parse("reboot now").unwrap_err().to_string();
-    assert!(err.starts_with("unknown command \"reboot\"; valid commands are: mains"), "{err}");
+    assert!(
+        err.starts_with("unknown command \"reboot\"; valid commands are: mains"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -74,7 +77,10 @@ fn an_unknown_equipment_lists_the_settable_equipment() {
 #[test]
 fn an_unknown_field_lists_the_fields_of_that_equipment() {
     let err = Command::parse("set gen-1.colour red").unwrap_err().to_string();
-    assert!(err.starts_with("gen-1 has no settable field \"colour\"; its fields are: mode, control_fuse_ok"), "{err}");
+    assert!(
+        err.starts_with("gen-1 has no settable field \"colour\"; its fields are: mode, control_fuse_ok"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -92,8 +98,14 @@ fn wrong_arity_gives_the_usage() {
         CommandError::Usage("mains fail|restore")
     );
     assert!(matches!(Command::parse("set gen-1.mode"), Err(CommandError::Usage(_))));
-    assert!(matches!(Command::parse("set gen-1 MANUAL"), Err(CommandError::Usage(_))));
-    assert!(matches!(Command::parse("feed feed-3 fail"), Err(CommandError::UnknownFeed(_))));
+    assert!(matches!(
+        Command::parse("set gen-1 MANUAL"),
+        Err(CommandError::Usage(_))
+    ));
+    assert!(matches!(
+        Command::parse("feed feed-3 fail"),
+        Err(CommandError::UnknownFeed(_))
+    ));
 }
 
 #[test]
@@ -156,5 +168,7 @@ fn help_replies_are_single_lines() {
         let reply = apply(&mut b, line).reply;
         assert!(!reply.contains('\n'), "{line}: {reply}");
     }
-    assert!(apply(&mut b, "help gen-1").reply.contains("mode <one of STOP, MANUAL, AUTO>"));
+    assert!(apply(&mut b, "help gen-1")
+        .reply
+        .contains("mode <one of STOP, MANUAL, AUTO>"));
 }

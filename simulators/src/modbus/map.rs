@@ -202,10 +202,7 @@ impl Point {
 
     /// The point's bits or registers for the building's current state.
     pub fn encode(&self, b: &Building) -> Encoded {
-        let one = |w: u16| Encoded::Words {
-            words: [w, 0],
-            len: 1,
-        };
+        let one = |w: u16| Encoded::Words { words: [w, 0], len: 1 };
         let two = |v: u32, order: WordOrder| {
             let (hi, lo) = ((v >> 16) as u16, (v & 0xFFFF) as u16);
             Encoded::Words {
@@ -221,14 +218,11 @@ impl Point {
                 Source::Bool(f) => f(b),
                 _ => self.number(b) != 0.0,
             }),
-            Encoding::U16 { scale } => {
-                one((self.number(b) / scale).round().clamp(0.0, f64::from(u16::MAX)) as u16)
-            }
-            Encoding::I16 { scale } => one(
-                (self.number(b) / scale)
-                    .round()
-                    .clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16 as u16,
-            ),
+            Encoding::U16 { scale } => one((self.number(b) / scale).round().clamp(0.0, f64::from(u16::MAX)) as u16),
+            Encoding::I16 { scale } => one((self.number(b) / scale)
+                .round()
+                .clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
+                as u16),
             Encoding::U32 { order, scale } => two(
                 (self.number(b) / scale).round().clamp(0.0, f64::from(u32::MAX)) as u32,
                 order,
@@ -370,7 +364,16 @@ const fn contact(
     meaning: &'static str,
     read: fn(&Building) -> bool,
 ) -> Point {
-    point(table, address, equipment, name, Encoding::Bool, "", meaning, Source::Bool(read))
+    point(
+        table,
+        address,
+        equipment,
+        name,
+        Encoding::Bool,
+        "",
+        meaning,
+        Source::Bool(read),
+    )
 }
 
 use Table::{Coil, DiscreteInput as Di, Holding, Input};
@@ -406,10 +409,17 @@ static GEN_1: &[Point] = &[
     contact(Di, 0, "gen-1", "running", "engine running (incl. cool-down)", |b| {
         b.power().generator.running()
     }),
-    contact(Di, 1, "gen-1", "output_ok", "output voltage and frequency within limits", |b| {
-        b.power().generator.output_ok()
+    contact(
+        Di,
+        1,
+        "gen-1",
+        "output_ok",
+        "output voltage and frequency within limits",
+        |b| b.power().generator.output_ok(),
+    ),
+    contact(Di, 2, "gen-1", "fault", "common shutdown fault", |b| {
+        b.power().generator.fault
     }),
-    contact(Di, 2, "gen-1", "fault", "common shutdown fault", |b| b.power().generator.fault),
     contact(Di, 3, "gen-1", "control_fuse_ok", "control fuse intact", |b| {
         b.power().generator.control_fuse_ok
     }),
@@ -428,9 +438,7 @@ static GEN_1: &[Point] = &[
         0,
         "gen-1",
         "output_voltage",
-        Encoding::F32 {
-            order: WordOrder::Cdab,
-        },
+        Encoding::F32 { order: WordOrder::Cdab },
         "V",
         "output voltage L-L (400 ± 1.5 when running)",
         Source::Number(|b| b.power().generator.output_voltage_v()),
@@ -440,9 +448,7 @@ static GEN_1: &[Point] = &[
         2,
         "gen-1",
         "output_frequency",
-        Encoding::F32 {
-            order: WordOrder::Cdab,
-        },
+        Encoding::F32 { order: WordOrder::Cdab },
         "Hz",
         "output frequency (50 ± 0.05 when running)",
         Source::Number(|b| b.power().generator.frequency_hz()),
@@ -452,9 +458,7 @@ static GEN_1: &[Point] = &[
         4,
         "gen-1",
         "fuel_level_pct",
-        Encoding::F32 {
-            order: WordOrder::Cdab,
-        },
+        Encoding::F32 { order: WordOrder::Cdab },
         "%",
         "day-tank fuel level (falls 0.05 %/s while running)",
         Source::Number(|b| b.power().generator.fuel_level_pct),
@@ -491,9 +495,14 @@ static ATS_1: &[Point] = &[
     contact(Di, 0, "ats-1", "mains_available", "mains voltage healthy", |b| {
         b.power().ats.mains_available()
     }),
-    contact(Di, 1, "ats-1", "generator_available", "generator voltage healthy", |b| {
-        b.power().generator.output_ok()
-    }),
+    contact(
+        Di,
+        1,
+        "ats-1",
+        "generator_available",
+        "generator voltage healthy",
+        |b| b.power().generator.output_ok(),
+    ),
     contact(Di, 2, "ats-1", "control_fuse_ok", "ATS control fuse intact", |b| {
         b.power().ats.control_fuse_ok
     }),
@@ -584,12 +593,16 @@ static BOOSTER: &[Point] = &[
     contact(Coil, 1, "pump-2", "run_command", "controller run command", |b| {
         b.booster().pumps[1].run_command()
     }),
-    contact(Di, 0, "pump-1", "running", "run feedback", |b| b.booster().pumps[0].running()),
+    contact(Di, 0, "pump-1", "running", "run feedback", |b| {
+        b.booster().pumps[0].running()
+    }),
     contact(Di, 1, "pump-1", "fault", "trip", |b| b.booster().pumps[0].fault),
     contact(Di, 2, "pump-1", "auto_mode", "selector in AUTO", |b| {
         b.booster().pumps[0].auto_mode
     }),
-    contact(Di, 3, "pump-2", "running", "run feedback", |b| b.booster().pumps[1].running()),
+    contact(Di, 3, "pump-2", "running", "run feedback", |b| {
+        b.booster().pumps[1].running()
+    }),
     contact(Di, 4, "pump-2", "fault", "trip", |b| b.booster().pumps[1].fault),
     contact(Di, 5, "pump-2", "auto_mode", "selector in AUTO", |b| {
         b.booster().pumps[1].auto_mode
@@ -609,9 +622,7 @@ static BOOSTER: &[Point] = &[
         0,
         "booster-set",
         "discharge_pressure",
-        Encoding::F32 {
-            order: WordOrder::Abcd,
-        },
+        Encoding::F32 { order: WordOrder::Abcd },
         "bar",
         "discharge header pressure",
         Source::Number(|b| b.booster().pressure_bar()),
@@ -645,17 +656,33 @@ static FIRE_ROOM: &[Point] = &[
     contact(Coil, 0, "fire-pump-1", "run_command", "run command (latched)", |b| {
         b.fire().pump.run_command
     }),
-    contact(Coil, 1, "fan-press-1", "run_command", "run command (linkage or manual)", |b| {
-        b.fire().fans[0].run_command()
+    contact(
+        Coil,
+        1,
+        "fan-press-1",
+        "run_command",
+        "run command (linkage or manual)",
+        |b| b.fire().fans[0].run_command(),
+    ),
+    contact(
+        Coil,
+        2,
+        "fan-smoke-1",
+        "run_command",
+        "run command (linkage or manual)",
+        |b| b.fire().fans[1].run_command(),
+    ),
+    contact(Di, 0, "fire-pump-1", "running", "run feedback", |b| {
+        b.fire().pump.running()
     }),
-    contact(Coil, 2, "fan-smoke-1", "run_command", "run command (linkage or manual)", |b| {
-        b.fire().fans[1].run_command()
-    }),
-    contact(Di, 0, "fire-pump-1", "running", "run feedback", |b| b.fire().pump.running()),
     contact(Di, 1, "fire-pump-1", "fault", "trip", |b| b.fire().pump.fault),
-    contact(Di, 2, "fan-press-1", "running", "airflow switch", |b| b.fire().fans[0].running()),
+    contact(Di, 2, "fan-press-1", "running", "airflow switch", |b| {
+        b.fire().fans[0].running()
+    }),
     contact(Di, 3, "fan-press-1", "fault", "trip", |b| b.fire().fans[0].fault),
-    contact(Di, 4, "fan-smoke-1", "running", "airflow switch", |b| b.fire().fans[1].running()),
+    contact(Di, 4, "fan-smoke-1", "running", "airflow switch", |b| {
+        b.fire().fans[1].running()
+    }),
     contact(Di, 5, "fan-smoke-1", "fault", "trip", |b| b.fire().fans[1].fault),
     point(
         Input,
@@ -729,9 +756,23 @@ fn sump_auto<const I: usize>(b: &Building) -> bool {
 macro_rules! sump_points {
     ($i:literal, $pit:literal, $pump:literal) => {
         &[
-            contact(Coil, 0, $pump, "run_command", "controller run command", sump_command::<$i>),
+            contact(
+                Coil,
+                0,
+                $pump,
+                "run_command",
+                "controller run command",
+                sump_command::<$i>,
+            ),
             contact(Di, 0, $pit, "high_float", "high float (1.20 m)", sump_high::<$i>),
-            contact(Di, 1, $pit, "high_high_float", "high-high float (1.60 m)", sump_high_high::<$i>),
+            contact(
+                Di,
+                1,
+                $pit,
+                "high_high_float",
+                "high-high float (1.60 m)",
+                sump_high_high::<$i>,
+            ),
             contact(Di, 2, $pump, "running", "run feedback", sump_running::<$i>),
             contact(Di, 3, $pump, "fault", "trip", sump_fault::<$i>),
             contact(Di, 4, $pump, "auto_mode", "selector in AUTO", sump_auto::<$i>),
@@ -778,9 +819,7 @@ fn device_markdown(out: &mut String, device: &Device, b: &Building) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    out.push_str(
-        "| table | address | point | type | order | scale | unit | meaning | initial raw | initial value |\n",
-    );
+    out.push_str("| table | address | point | type | order | scale | unit | meaning | initial raw | initial value |\n");
     out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     let points = points(device.id);
     for table in Table::ALL {
@@ -860,15 +899,30 @@ mod tests {
                 let len = usize::from(table_len(points, table));
                 let mut used = vec![0u8; len];
                 for p in points.iter().filter(|p| p.table == table) {
-                    assert_eq!(table.is_bits(), p.encoding == Encoding::Bool, "{}.{}", p.equipment, p.name);
+                    assert_eq!(
+                        table.is_bits(),
+                        p.encoding == Encoding::Bool,
+                        "{}.{}",
+                        p.equipment,
+                        p.name
+                    );
                     for i in 0..usize::from(p.encoding.width()) {
                         used[usize::from(p.address) + i] += 1;
                     }
                 }
-                assert!(used.iter().all(|n| *n == 1), "{} {table:?} has a hole or an overlap", device.id);
+                assert!(
+                    used.iter().all(|n| *n == 1),
+                    "{} {table:?} has a hole or an overlap",
+                    device.id
+                );
             }
             for p in points {
-                assert!(device.equipment.contains(&p.equipment), "{} does not serve {}", device.id, p.equipment);
+                assert!(
+                    device.equipment.contains(&p.equipment),
+                    "{} does not serve {}",
+                    device.id,
+                    p.equipment
+                );
             }
         }
     }
@@ -878,7 +932,13 @@ mod tests {
         let b = Building::demo();
         let fuel = GEN_1.iter().find(|p| p.name == "fuel_level_pct").unwrap();
         // 82.0_f32 = 0x42A4_0000
-        assert_eq!(fuel.encode(&b), Encoded::Words { words: [0x0000, 0x42A4], len: 2 });
+        assert_eq!(
+            fuel.encode(&b),
+            Encoded::Words {
+                words: [0x0000, 0x42A4],
+                len: 2
+            }
+        );
     }
 
     #[test]
@@ -893,7 +953,13 @@ mod tests {
         let b = Building::demo();
         let hours = GEN_1.iter().find(|p| p.name == "run_hours").unwrap();
         // 1234.56 h = 123456 = 0x0001_E240
-        assert_eq!(hours.encode(&b), Encoded::Words { words: [0x0001, 0xE240], len: 2 });
+        assert_eq!(
+            hours.encode(&b),
+            Encoded::Words {
+                words: [0x0001, 0xE240],
+                len: 2
+            }
+        );
         assert_eq!(hours.display_value(&b), "1234.56");
     }
 

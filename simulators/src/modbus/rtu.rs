@@ -42,11 +42,7 @@ pub fn open_pty() -> std::io::Result<(SerialStream, PathBuf)> {
 }
 
 /// Serves the RTU units on `port` until `cancel`.
-pub(crate) async fn serve(
-    mut port: SerialStream,
-    building: Arc<Mutex<Building>>,
-    cancel: CancellationToken,
-) {
+pub(crate) async fn serve(mut port: SerialStream, building: Arc<Mutex<Building>>, cancel: CancellationToken) {
     let mut buf: Vec<u8> = Vec::with_capacity(MAX_FRAME);
     let mut chunk = [0u8; MAX_FRAME];
     let mut peer_present = true;
@@ -76,7 +72,9 @@ pub(crate) async fn serve(
                 // EOF or EIO: nobody has the other end of a pty open.
                 if peer_present {
                     match result {
-                        Err(e) => tracing::info!(error = %e, "Modbus RTU: serial port not readable (no client?); waiting"),
+                        Err(e) => {
+                            tracing::info!(error = %e, "Modbus RTU: serial port not readable (no client?); waiting")
+                        }
                         Ok(_) => tracing::info!("Modbus RTU: serial port closed by the client; waiting"),
                     }
                     peer_present = false;

@@ -37,16 +37,13 @@ pub fn respond(
             read_bits(points, Table::Coil, building, address, quantity).map(Response::ReadCoils)
         }
         Request::ReadDiscreteInputs(address, quantity) => {
-            read_bits(points, Table::DiscreteInput, building, address, quantity)
-                .map(Response::ReadDiscreteInputs)
+            read_bits(points, Table::DiscreteInput, building, address, quantity).map(Response::ReadDiscreteInputs)
         }
         Request::ReadHoldingRegisters(address, quantity) => {
-            read_words(points, Table::Holding, building, address, quantity)
-                .map(Response::ReadHoldingRegisters)
+            read_words(points, Table::Holding, building, address, quantity).map(Response::ReadHoldingRegisters)
         }
         Request::ReadInputRegisters(address, quantity) => {
-            read_words(points, Table::Input, building, address, quantity)
-                .map(Response::ReadInputRegisters)
+            read_words(points, Table::Input, building, address, quantity).map(Response::ReadInputRegisters)
         }
         _ => Err(ExceptionCode::IllegalFunction),
     })
@@ -113,10 +110,7 @@ pub struct ModbusService {
 impl ModbusService {
     /// A service answering for the devices on `transport`.
     pub fn new(building: Arc<Mutex<Building>>, transport: Transport) -> Self {
-        Self {
-            building,
-            transport,
-        }
+        Self { building, transport }
     }
 
     /// The answer to one request: `None` is silence.
@@ -149,7 +143,10 @@ mod tests {
 
     fn service() -> (ModbusService, Arc<Mutex<Building>>) {
         let building = Arc::new(Mutex::new(Building::demo()));
-        (ModbusService::new(Arc::clone(&building), Transport::ModbusTcp), building)
+        (
+            ModbusService::new(Arc::clone(&building), Transport::ModbusTcp),
+            building,
+        )
     }
 
     async fn call(s: &ModbusService, unit: u8, request: Request<'static>) -> Result<Option<Response>, ExceptionCode> {

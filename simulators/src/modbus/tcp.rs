@@ -15,11 +15,7 @@ use crate::devices::Transport;
 
 /// Serves every TCP unit on `listener` until `cancel`; open connections are
 /// closed when it returns.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    building: Arc<Mutex<Building>>,
-    cancel: CancellationToken,
-) {
+pub(crate) async fn serve(listener: TcpListener, building: Arc<Mutex<Building>>, cancel: CancellationToken) {
     let server = Server::new(listener);
     let service = Arc::new(ModbusService::new(building, Transport::ModbusTcp));
     let on_connected = |stream: TcpStream, peer: SocketAddr| {

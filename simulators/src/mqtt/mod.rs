@@ -165,8 +165,7 @@ impl Publisher {
 
     /// Records a message as handed to the client.
     pub(crate) fn sent(&mut self, message: &Message, now: Instant) {
-        self.last
-            .insert(message.topic.clone(), (message.payload.clone(), now));
+        self.last.insert(message.topic.clone(), (message.payload.clone(), now));
     }
 
     /// Forgets everything, so the next round publishes every device.
@@ -223,9 +222,7 @@ async fn drive(
                 backoff = Duration::from_millis(250);
                 reported_down = false;
                 connected.send_replace(true);
-                let _ = events.send(SimEvent::MqttConnected {
-                    broker: broker.clone(),
-                });
+                let _ = events.send(SimEvent::MqttConnected { broker: broker.clone() });
             }
             Ok(_) => {}
             Err(e) => {
@@ -283,12 +280,7 @@ async fn publish(
         let current = messages(&crate::lock(&building));
         let now = Instant::now();
         for message in publisher.due(now, current) {
-            match client.try_publish(
-                message.topic.clone(),
-                QoS::AtLeastOnce,
-                true,
-                message.payload.clone(),
-            ) {
+            match client.try_publish(message.topic.clone(), QoS::AtLeastOnce, true, message.payload.clone()) {
                 Ok(()) => publisher.sent(&message, now),
                 Err(e) => {
                     tracing::debug!(error = %e, "MQTT publish queue full; will retry");
@@ -372,7 +364,10 @@ mod tests {
     #[test]
     fn broker_addresses_parse_with_or_without_scheme() {
         assert_eq!("127.0.0.1:1883".parse(), Ok(MqttTarget::new("127.0.0.1", 1883)));
-        assert_eq!("mqtt://broker.local:1884".parse(), Ok(MqttTarget::new("broker.local", 1884)));
+        assert_eq!(
+            "mqtt://broker.local:1884".parse(),
+            Ok(MqttTarget::new("broker.local", 1884))
+        );
         assert_eq!("localhost".parse(), Ok(MqttTarget::new("localhost", 1883)));
         assert!("mqtts://x:8883".parse::<MqttTarget>().is_err());
         assert!("x:notaport".parse::<MqttTarget>().is_err());

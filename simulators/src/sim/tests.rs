@@ -16,7 +16,12 @@ fn play(name: &str, checks: &[Check<'_>]) {
     let mut ticks: u64 = 0;
     for (at_s, what, check) in checks {
         while (ticks as f64) * TICK.as_secs_f64() < *at_s - 1e-9 {
-            step(&mut building, Some(&mut timeline), ticks as f64 * TICK.as_secs_f64(), TICK);
+            step(
+                &mut building,
+                Some(&mut timeline),
+                ticks as f64 * TICK.as_secs_f64(),
+                TICK,
+            );
             ticks += 1;
         }
         assert!(check(&building), "{name} at {at_s} s: {what}");
@@ -28,7 +33,9 @@ fn the_demo_plays_out_as_documented() {
     play(
         "demo",
         &[
-            (8.5, "generator left in MANUAL", |b| b.power().generator.mode == crate::building::GenMode::Manual),
+            (8.5, "generator left in MANUAL", |b| {
+                b.power().generator.mode == crate::building::GenMode::Manual
+            }),
             (12.5, "mains lost", |b| !b.power().mains_available()),
             (30.0, "generator not started, plant unpowered", |b| {
                 !b.power().generator.running() && !b.booster().pumps[0].running()
@@ -38,7 +45,9 @@ fn the_demo_plays_out_as_documented() {
             }),
             (39.9, "generator still starting", |b| b.power().generator.starting()),
             (40.1, "generator running", |b| b.power().generator.running()),
-            (45.1, "ATS on generator", |b| b.power().ats.position == AtsPosition::Generator),
+            (45.1, "ATS on generator", |b| {
+                b.power().ats.position == AtsPosition::Generator
+            }),
             (45.2, "duty pump running again", |b| b.booster().pumps[0].running()),
             (52.1, "standby took over", |b| b.booster().pumps[1].running()),
             (56.1, "pump room wet", |b| b.leaks()[1].wet),
@@ -60,8 +69,12 @@ fn outage_auto_start_transfers_and_returns_on_time() {
             (9.9, "not yet running", |b| !b.power().generator.running()),
             (10.1, "running", |b| b.power().generator.running()),
             (12.1, "output healthy", |b| b.power().generator.output_ok()),
-            (14.9, "still on mains side", |b| b.power().ats.position == AtsPosition::Mains),
-            (15.1, "on generator", |b| b.power().ats.position == AtsPosition::Generator),
+            (14.9, "still on mains side", |b| {
+                b.power().ats.position == AtsPosition::Mains
+            }),
+            (15.1, "on generator", |b| {
+                b.power().ats.position == AtsPosition::Generator
+            }),
             (65.1, "back on mains", |b| b.power().ats.position == AtsPosition::Mains),
             (75.1, "stopped", |b| !b.power().generator.running()),
         ],
@@ -73,8 +86,12 @@ fn outage_generator_manual_never_starts_until_auto() {
     play(
         "outage_generator_manual",
         &[
-            (59.9, "not running", |b| !b.power().generator.running() && !b.power().mains_available()),
-            (70.1, "on generator", |b| b.power().ats.position == AtsPosition::Generator),
+            (59.9, "not running", |b| {
+                !b.power().generator.running() && !b.power().mains_available()
+            }),
+            (70.1, "on generator", |b| {
+                b.power().ats.position == AtsPosition::Generator
+            }),
             (135.1, "stopped after mains return", |b| {
                 !b.power().generator.running() && b.power().ats.position == AtsPosition::Mains
             }),
@@ -90,7 +107,9 @@ fn ats_not_transferring_leaves_a_healthy_generator_unused() {
             (30.0, "generator healthy, ATS on dead mains", |b| {
                 b.power().generator.output_ok() && b.power().ats.position == AtsPosition::Mains
             }),
-            (43.1, "transferred once freed", |b| b.power().ats.position == AtsPosition::Generator),
+            (43.1, "transferred once freed", |b| {
+                b.power().ats.position == AtsPosition::Generator
+            }),
         ],
     );
 }
@@ -100,11 +119,21 @@ fn utility_feed_loss_switches_feeds_as_documented() {
     play(
         "utility_feed_loss",
         &[
-            (10.0, "standby lost, mains kept", |b| !b.power().feeds[1].available && b.power().mains_available()),
-            (45.0, "feed in service lost", |b| !b.power().mains_available() && b.power().generator.running()),
-            (50.1, "on generator", |b| b.power().ats.position == AtsPosition::Generator),
-            (75.1, "on feed-2", |b| b.power().feeds[1].in_service && b.power().ats.position == AtsPosition::Mains),
-            (130.1, "back on feed-1", |b| b.power().feeds[0].in_service && b.power().mains_available()),
+            (10.0, "standby lost, mains kept", |b| {
+                !b.power().feeds[1].available && b.power().mains_available()
+            }),
+            (45.0, "feed in service lost", |b| {
+                !b.power().mains_available() && b.power().generator.running()
+            }),
+            (50.1, "on generator", |b| {
+                b.power().ats.position == AtsPosition::Generator
+            }),
+            (75.1, "on feed-2", |b| {
+                b.power().feeds[1].in_service && b.power().ats.position == AtsPosition::Mains
+            }),
+            (130.1, "back on feed-1", |b| {
+                b.power().feeds[0].in_service && b.power().mains_available()
+            }),
         ],
     );
 }
@@ -148,8 +177,12 @@ fn sump_pit_flooding_trips_the_floats_when_documented() {
             (38.3, "pump runs, blocked", |b| b.sumps()[0].pump.running()),
             (58.1, "high-high float", |b| b.sumps()[0].high_high_float()),
             (78.1, "pit full", |b| b.sumps()[0].level_m >= 2.0),
-            (650.0, "still running, still full", |b| b.sumps()[0].pump.running() && b.sumps()[0].level_m >= 2.0),
-            (800.0, "drained and stopped", |b| !b.sumps()[0].pump.running() && b.sumps()[0].level_m <= 0.4),
+            (650.0, "still running, still full", |b| {
+                b.sumps()[0].pump.running() && b.sumps()[0].level_m >= 2.0
+            }),
+            (800.0, "drained and stopped", |b| {
+                !b.sumps()[0].pump.running() && b.sumps()[0].level_m <= 0.4
+            }),
         ],
     );
 }
@@ -160,8 +193,12 @@ fn fire_alarm_starts_fans_and_the_fire_pump_holds_pressure() {
         "fire_alarm",
         &[
             (5.2, "fans run", |b| b.fire().fans.iter().all(|f| f.running())),
-            (20.0, "fire pump holds the main", |b| b.fire().pump.running() && b.fire().main.pressure_bar > 6.0),
-            (70.2, "fans stop on reset", |b| b.fire().fans.iter().all(|f| !f.running())),
+            (20.0, "fire pump holds the main", |b| {
+                b.fire().pump.running() && b.fire().main.pressure_bar > 6.0
+            }),
+            (70.2, "fans stop on reset", |b| {
+                b.fire().fans.iter().all(|f| !f.running())
+            }),
             (90.0, "pump stopped, main at static pressure", |b| {
                 !b.fire().pump.running() && (b.fire().main.pressure_bar - 6.0).abs() < 0.01
             }),
@@ -204,6 +241,9 @@ fn a_tick_announces_steps_and_the_end() {
     let events = step(&mut b, Some(&mut timeline), 60.0, TICK);
     assert!(matches!(
         &events[..],
-        [SimEvent::ScenarioStep { index: 1, .. }, SimEvent::ScenarioFinished { .. }]
+        [
+            SimEvent::ScenarioStep { index: 1, .. },
+            SimEvent::ScenarioFinished { .. }
+        ]
     ));
 }

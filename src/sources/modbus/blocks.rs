@@ -26,11 +26,19 @@ pub struct BlockPoint {
 
 /// Plans the requests for one device's points.
 pub fn plan_blocks(points: &[(PointIndex, &ModbusPoint)], max_gap: u16) -> Vec<ReadBlock> {
-    let mut sorted: Vec<_> = points.iter().map(|(i, p)| (p.table, p.address, p.decoder.width(), *i, *p)).collect();
+    let mut sorted: Vec<_> = points
+        .iter()
+        .map(|(i, p)| (p.table, p.address, p.decoder.width(), *i, *p))
+        .collect();
     sorted.sort_by_key(|&(t, a, w, i, _)| (t, a, w, i));
     let mut blocks: Vec<ReadBlock> = Vec::new();
     for (table, addr, width, index, p) in sorted {
-        let point = |offset| BlockPoint { index, offset, decoder: p.decoder.clone(), conversion: p.conversion.clone() };
+        let point = |offset| BlockPoint {
+            index,
+            offset,
+            decoder: p.decoder.clone(),
+            conversion: p.conversion.clone(),
+        };
         let end = u32::from(addr) + u32::from(width); // exclusive
         if let Some(b) = blocks.last_mut().filter(|b| b.table == table) {
             let b_end = u32::from(b.start) + u32::from(b.count);
@@ -42,7 +50,12 @@ pub fn plan_blocks(points: &[(PointIndex, &ModbusPoint)], max_gap: u16) -> Vec<R
                 continue;
             }
         }
-        blocks.push(ReadBlock { table, start: addr, count: width, points: vec![point(0)] });
+        blocks.push(ReadBlock {
+            table,
+            start: addr,
+            count: width,
+            points: vec![point(0)],
+        });
     }
     blocks
 }
@@ -53,25 +66,57 @@ mod tests {
     use crate::point::decode::{Conversion, Decoder, Number, WordOrder};
 
     fn point(table: Table, address: u16, decoder: Decoder) -> ModbusPoint {
-        ModbusPoint { device: 0, table, address, decoder, conversion: Conversion::default() }
+        ModbusPoint {
+            device: 0,
+            table,
+            address,
+            decoder,
+            conversion: Conversion::default(),
+        }
     }
     fn u16p(table: Table, a: u16) -> ModbusPoint {
-        point(table, a, Decoder::Number { ty: Number::U16, order: WordOrder::Abcd })
+        point(
+            table,
+            a,
+            Decoder::Number {
+                ty: Number::U16,
+                order: WordOrder::Abcd,
+            },
+        )
     }
 
     #[test]
     fn neighbouring_registers_merge_into_one_request() {
-        let ps = [u16p(Table::Holding, 0), u16p(Table::Holding, 1), point(Table::Holding, 4, Decoder::Number { ty: Number::F32, order: WordOrder::Cdab })];
+        let ps = [
+            u16p(Table::Holding, 0),
+            u16p(Table::Holding, 1),
+            point(
+                Table::Holding,
+                4,
+                Decoder::Number {
+                    ty: Number::F32,
+                    order: WordOrder::Cdab,
+                },
+            ),
+        ];
         let refs: Vec<_> = ps.iter().enumerate().map(|(i, p)| (PointIndex(i), p)).collect();
         let blocks = plan_blocks(&refs, 8);
         assert_eq!(blocks.len(), 1);
         assert_eq!((blocks[0].start, blocks[0].count), (0, 6));
-        assert_eq!(blocks[0].points.iter().map(|p| (p.index, p.offset)).collect::<Vec<_>>(), vec![(PointIndex(0), 0), (PointIndex(1), 1), (PointIndex(2), 4)]);
+        assert_eq!(
+            blocks[0].points.iter().map(|p| (p.index, p.offset)).collect::<Vec<_>>(),
+            vec![(PointIndex(0), 0), (PointIndex(1), 1), (PointIndex(2), 4)]
+        );
     }
 
     #[test]
     fn gaps_wider_than_max_gap_and_other_tables_split_requests() {
-        let ps = [u16p(Table::Holding, 0), u16p(Table::Holding, 20), u16p(Table::Input, 0), point(Table::Coil, 0, Decoder::Bit)];
+        let ps = [
+            u16p(Table::Holding, 0),
+            u16p(Table::Holding, 20),
+            u16p(Table::Input, 0),
+            point(Table::Coil, 0, Decoder::Bit),
+        ];
         let refs: Vec<_> = ps.iter().enumerate().map(|(i, p)| (PointIndex(i), p)).collect();
         let blocks = plan_blocks(&refs, 8);
         assert_eq!(blocks.len(), 4);
@@ -84,14 +129,22 @@ mod tests {
         let refs: Vec<_> = ps.iter().enumerate().map(|(i, p)| (PointIndex(i), p)).collect();
         let blocks = plan_blocks(&refs, 8);
         assert_eq!(blocks.iter().map(|b| b.count).collect::<Vec<_>>(), vec![125, 125, 50]);
-        let bits: Vec<_> = (0..2500u16).map(|a| point(Table::DiscreteInput, a, Decoder::Bit)).collect();
+        let bits: Vec<_> = (0..2500u16)
+            .map(|a| point(Table::DiscreteInput, a, Decoder::Bit))
+            .collect();
         let refs: Vec<_> = bits.iter().enumerate().map(|(i, p)| (PointIndex(i), p)).collect();
-        assert_eq!(plan_blocks(&refs, 8).iter().map(|b| b.count).collect::<Vec<_>>(), vec![2000, 500]);
+        assert_eq!(
+            plan_blocks(&refs, 8).iter().map(|b| b.count).collect::<Vec<_>>(),
+            vec![2000, 500]
+        );
     }
 
     #[test]
     fn two_flags_from_one_status_word_share_the_register() {
-        let ps = [point(Table::Input, 10, Decoder::RegisterBit(0)), point(Table::Input, 10, Decoder::RegisterBit(3))];
+        let ps = [
+            point(Table::Input, 10, Decoder::RegisterBit(0)),
+            point(Table::Input, 10, Decoder::RegisterBit(3)),
+        ];
         let refs: Vec<_> = ps.iter().enumerate().map(|(i, p)| (PointIndex(i), p)).collect();
         let blocks = plan_blocks(&refs, 0);
         assert_eq!(blocks.len(), 1);

@@ -21,14 +21,24 @@ pub async fn open(link: &Link, deadline: Duration) -> io::Result<Context> {
                 .await
                 .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, format!("connect to {host}:{port} timed out")))?
         }
-        Link::Rtu { path, baud, parity, data_bits, stop_bits } => {
+        Link::Rtu {
+            path,
+            baud,
+            parity,
+            data_bits,
+            stop_bits,
+        } => {
             let builder = tokio_serial::new(path, *baud)
                 .parity(match parity {
                     Parity::None => SerialParity::None,
                     Parity::Even => SerialParity::Even,
                     Parity::Odd => SerialParity::Odd,
                 })
-                .data_bits(if *data_bits == 7 { DataBits::Seven } else { DataBits::Eight })
+                .data_bits(if *data_bits == 7 {
+                    DataBits::Seven
+                } else {
+                    DataBits::Eight
+                })
                 .stop_bits(if *stop_bits == 2 { StopBits::Two } else { StopBits::One });
             let mut port = SerialStream::open(&builder)
                 .map_err(|e| io::Error::other(format!("cannot open serial line {path}: {e}")))?;

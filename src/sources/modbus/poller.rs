@@ -6,7 +6,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_modbus::client::{Client, Context, Reader};
-use tokio_modbus::prelude::{SlaveContext, Slave};
+use tokio_modbus::prelude::{Slave, SlaveContext};
 use tracing::Instrument;
 
 use super::blocks::{plan_blocks, ReadBlock};
@@ -53,7 +53,12 @@ pub fn spawn_all(plan: &Plan, shared: &Shared, shutdown: &Shutdown, tasks: &mut 
                     })
                     .collect();
                 let board_index = board.position(&dev.id)?;
-                (!pts.is_empty()).then(|| DevicePlan { id: dev.id.clone(), unit: dev.unit, board: board_index, blocks: plan_blocks(&pts, conn.max_gap) })
+                (!pts.is_empty()).then(|| DevicePlan {
+                    id: dev.id.clone(),
+                    unit: dev.unit,
+                    board: board_index,
+                    blocks: plan_blocks(&pts, conn.max_gap),
+                })
             })
             .collect();
         if devices.is_empty() {
@@ -73,7 +78,13 @@ struct Backoff {
 /// Polls every device of one connection until shutdown.
 pub async fn poll_connection(conn: ModbusConnection, devices: Vec<DevicePlan>, shared: Shared, shutdown: Shutdown) {
     let mut ctx: Option<Context> = None;
-    let mut backoff: Vec<Backoff> = devices.iter().map(|_| Backoff { failures: 0, next_try: Instant::now() }).collect();
+    let mut backoff: Vec<Backoff> = devices
+        .iter()
+        .map(|_| Backoff {
+            failures: 0,
+            next_try: Instant::now(),
+        })
+        .collect();
     let mut tick = tokio::time::interval(conn.poll_interval);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -102,9 +113,12 @@ pub async fn poll_connection(conn: ModbusConnection, devices: Vec<DevicePlan>, s
                     // The link may hold half an answer: start clean next time.
                     ctx = None;
                     retry.failures += 1;
-                    retry.next_try = Instant::now() + backoff_delay(conn.poll_interval, conn.max_backoff, retry.failures);
+                    retry.next_try =
+                        Instant::now() + backoff_delay(conn.poll_interval, conn.max_backoff, retry.failures);
                     let why: Arc<str> = why.into();
-                    shared.store.apply(dev.points().map(|p| (p, Reading::Stale(why.clone()))), now);
+                    shared
+                        .store
+                        .apply(dev.points().map(|p| (p, Reading::Stale(why.clone()))), now);
                     shared.board.record_failure(dev.board, &why, now);
                 }
             }
@@ -126,7 +140,12 @@ fn backoff_delay(poll: Duration, max: Duration, failures: u32) -> Duration {
 }
 
 /// Reads every block of one device. `Err` = transport failure (the device is unreachable).
-async fn poll_device(conn: &ModbusConnection, dev: &DevicePlan, ctx: &mut Option<Context>, shared: &Shared) -> Result<(), String> {
+async fn poll_device(
+    conn: &ModbusConnection,
+    dev: &DevicePlan,
+    ctx: &mut Option<Context>,
+    shared: &Shared,
+) -> Result<(), String> {
     for block in &dev.blocks {
         let c = match ctx {
             Some(c) => c,
@@ -156,7 +175,9 @@ async fn poll_device(conn: &ModbusConnection, dev: &DevicePlan, ctx: &mut Option
                 shared.metrics.modbus_exceptions.inc();
                 let why: Arc<str> = format!("device refused: {exception}").into();
                 tracing::debug!(device = %dev.id, table = block.table.as_str(), start = block.start, "exception: {exception}");
-                shared.store.apply(block.points.iter().map(|p| (p.index, Reading::Bad(why.clone()))), now);
+                shared
+                    .store
+                    .apply(block.points.iter().map(|p| (p.index, Reading::Bad(why.clone()))), now);
             }
             Ok(Ok(Ok(data))) => {
                 let readings = decode_block(block, &data, shared);

@@ -36,7 +36,9 @@ pub fn spawn_all(plan: &Plan, shared: &Shared, shutdown: &Shutdown, tasks: &mut 
         if points.is_empty() {
             continue;
         }
-        let Some(board) = shared.board.position(&broker_device_id(&broker.id)) else { continue };
+        let Some(board) = shared.board.position(&broker_device_id(&broker.id)) else {
+            continue;
+        };
         let span = tracing::info_span!("mqtt", site = %plan.site.id, broker = %broker.id);
         tasks.spawn(run_broker(broker.clone(), board, points, shared.clone(), shutdown.clone()).instrument(span));
     }
@@ -70,12 +72,22 @@ fn options(b: &MqttBroker) -> Result<MqttOptions, String> {
             Some(path) => std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?,
             None => return Err("mqtts:// needs ca_file (the CA that signed the broker's certificate)".into()),
         };
-        o.set_transport(Transport::Tls(TlsConfiguration::Simple { ca, alpn: None, client_auth: None }));
+        o.set_transport(Transport::Tls(TlsConfiguration::Simple {
+            ca,
+            alpn: None,
+            client_auth: None,
+        }));
     }
     Ok(o)
 }
 
-async fn run_broker(b: MqttBroker, board: usize, points: Vec<(PointIndex, MqttPoint)>, shared: Shared, shutdown: Shutdown) {
+async fn run_broker(
+    b: MqttBroker,
+    board: usize,
+    points: Vec<(PointIndex, MqttPoint)>,
+    shared: Shared,
+    shutdown: Shutdown,
+) {
     let opts = match options(&b) {
         Ok(o) => o,
         Err(e) => {
@@ -86,8 +98,16 @@ async fn run_broker(b: MqttBroker, board: usize, points: Vec<(PointIndex, MqttPo
     };
     let (client, mut events) = AsyncClient::new(opts, 64);
     let filters: BTreeSet<String> = points.iter().map(|(_, p)| p.topic.clone()).collect();
-    let mut tracked: Vec<Tracked> =
-        points.into_iter().map(|(index, point)| Tracked { index, point, last_seen: None, last_error: None, stale: false }).collect();
+    let mut tracked: Vec<Tracked> = points
+        .into_iter()
+        .map(|(index, point)| Tracked {
+            index,
+            point,
+            last_seen: None,
+            last_error: None,
+            stale: false,
+        })
+        .collect();
     let started = Instant::now();
     let mut check = tokio::time::interval(Duration::from_secs(1));
     let mut failures: u32 = 0;
@@ -150,7 +170,10 @@ fn on_publish(topic: &str, payload: &[u8], tracked: &mut [Tracked], shared: &Sha
                     tracing::warn!(point = %key, topic, "malformed payload: {msg}");
                     t.last_error = Some(msg.clone());
                 }
-                readings.push((t.index, Reading::Bad(format!("malformed payload on {topic}: {msg}").into())));
+                readings.push((
+                    t.index,
+                    Reading::Bad(format!("malformed payload on {topic}: {msg}").into()),
+                ));
             }
         }
     }
@@ -166,7 +189,10 @@ fn mark_silent_topics(tracked: &mut [Tracked], started: Instant, shared: &Shared
         let since = t.last_seen.unwrap_or(started);
         if now.duration_since(since) > limit {
             t.stale = true;
-            readings.push((t.index, Reading::Stale(format!("no message on {} for {} s", t.point.topic, limit.as_secs()).into())));
+            readings.push((
+                t.index,
+                Reading::Stale(format!("no message on {} for {} s", t.point.topic, limit.as_secs()).into()),
+            ));
         }
     }
     if !readings.is_empty() {

@@ -36,7 +36,10 @@ fn scalar(point: &MqttPoint, payload: &[u8]) -> Result<Scalar, PayloadError> {
     let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| PayloadError::NotJson(e.to_string()))?;
     match doc.pointer(ptr) {
         Some(serde_json::Value::Bool(b)) => Ok(Scalar::Bool(*b)),
-        Some(serde_json::Value::Number(n)) => n.as_f64().map(Scalar::Number).ok_or_else(|| PayloadError::NotNumber(n.to_string())),
+        Some(serde_json::Value::Number(n)) => n
+            .as_f64()
+            .map(Scalar::Number)
+            .ok_or_else(|| PayloadError::NotNumber(n.to_string())),
         Some(serde_json::Value::String(s)) => Ok(Scalar::Text(s.trim().to_string())),
         Some(other) => Err(PayloadError::NotNumber(other.to_string())),
         None => Err(PayloadError::Missing(ptr.clone())),
@@ -48,7 +51,10 @@ pub fn extract(point: &MqttPoint, payload: &[u8]) -> Result<Value, PayloadError>
     let conv = &point.conversion;
     let s = scalar(point, payload)?;
     match &point.kind {
-        PayloadKind::Bool { true_values, false_values } => match s {
+        PayloadKind::Bool {
+            true_values,
+            false_values,
+        } => match s {
             Scalar::Bool(b) => Ok(conv.flag(b)),
             Scalar::Number(n) if n == 0.0 || n == 1.0 => Ok(conv.flag(n == 1.0)),
             Scalar::Number(n) => Err(PayloadError::NotBool(n.to_string())),
@@ -71,7 +77,10 @@ pub fn extract(point: &MqttPoint, payload: &[u8]) -> Result<Value, PayloadError>
                     // An enum point may publish its label instead of its code.
                     if let Some(map) = &conv.enum_map {
                         if let Some((code, label)) = map.iter().find(|(_, l)| l.eq_ignore_ascii_case(&t)) {
-                            return Ok(Value::Enum { code: *code, label: label.clone() });
+                            return Ok(Value::Enum {
+                                code: *code,
+                                label: label.clone(),
+                            });
                         }
                     }
                     t.parse::<f64>().map_err(|_| PayloadError::NotNumber(t))?
@@ -103,10 +112,20 @@ mod tests {
     use crate::point::decode::Conversion;
 
     fn point(kind: PayloadKind, ptr: Option<&str>) -> MqttPoint {
-        MqttPoint { broker: 0, topic: "t".into(), json_pointer: ptr.map(String::from), kind, conversion: Conversion::default(), stale_after: None }
+        MqttPoint {
+            broker: 0,
+            topic: "t".into(),
+            json_pointer: ptr.map(String::from),
+            kind,
+            conversion: Conversion::default(),
+            stale_after: None,
+        }
     }
     fn boolean() -> PayloadKind {
-        PayloadKind::Bool { true_values: vec!["ALARM".into(), "1".into(), "true".into()], false_values: vec!["NORMAL".into(), "0".into(), "false".into()] }
+        PayloadKind::Bool {
+            true_values: vec!["ALARM".into(), "1".into(), "true".into()],
+            false_values: vec!["NORMAL".into(), "0".into(), "false".into()],
+        }
     }
 
     #[test]
@@ -140,8 +159,14 @@ mod tests {
         assert!(matches!(extract(&p, b"{not json"), Err(PayloadError::NotJson(_))));
         assert!(matches!(extract(&p, br#"{"other":1}"#), Err(PayloadError::Missing(_))));
         assert!(matches!(extract(&p, &[0xff, 0xfe]), Err(PayloadError::NotText)));
-        assert!(matches!(extract(&p, br#"{"alarm":"maybe"}"#), Err(PayloadError::NotBool(_))));
-        assert!(matches!(extract(&point(PayloadKind::Number, None), b"NaN-ish"), Err(PayloadError::NotNumber(_))));
+        assert!(matches!(
+            extract(&p, br#"{"alarm":"maybe"}"#),
+            Err(PayloadError::NotBool(_))
+        ));
+        assert!(matches!(
+            extract(&point(PayloadKind::Number, None), b"NaN-ish"),
+            Err(PayloadError::NotNumber(_))
+        ));
         assert!(extract(&point(PayloadKind::Number, None), b"inf").is_err());
     }
 }

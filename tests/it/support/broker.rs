@@ -15,14 +15,21 @@ pub struct Mosquitto {
 impl Mosquitto {
     pub async fn start() -> Mosquitto {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut m = Mosquitto { port: free_port(), dir, child: None };
+        let mut m = Mosquitto {
+            port: free_port(),
+            dir,
+            child: None,
+        };
         m.launch().await;
         m
     }
 
     fn conf(&self) -> PathBuf {
         let path = self.dir.path().join("mosquitto.conf");
-        let text = format!("listener {} 127.0.0.1\nallow_anonymous true\npersistence false\n", self.port);
+        let text = format!(
+            "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\n",
+            self.port
+        );
         std::fs::write(&path, text).expect("write mosquitto.conf");
         path
     }
@@ -68,7 +75,10 @@ pub async fn wait_listening(port: u16) {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "nothing listens on 127.0.0.1:{port} after 10 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing listens on 127.0.0.1:{port} after 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -99,12 +109,18 @@ impl Publisher {
                 }
             }
         });
-        tokio::time::timeout(Duration::from_secs(10), rx).await.expect("publisher connects within 10 s").ok();
+        tokio::time::timeout(Duration::from_secs(10), rx)
+            .await
+            .expect("publisher connects within 10 s")
+            .ok();
         Publisher { client, task }
     }
 
     pub async fn publish(&self, topic: &str, payload: &[u8], retain: bool) {
-        self.client.publish(topic, rumqttc::QoS::AtLeastOnce, retain, payload.to_vec()).await.expect("publish");
+        self.client
+            .publish(topic, rumqttc::QoS::AtLeastOnce, retain, payload.to_vec())
+            .await
+            .expect("publish");
     }
 }
 
@@ -116,5 +132,9 @@ impl Drop for Publisher {
 
 #[allow(clippy::disallowed_methods)] // a unique client id, not a timestamp
 fn rand_suffix() -> u32 {
-    std::process::id() ^ (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0))
+    std::process::id()
+        ^ (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0))
 }

@@ -32,8 +32,7 @@ impl Building {
     pub async fn start(parts: Parts) -> Building {
         super::init_logging();
         let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"));
-        let mut plan = config::load_with_env(path, Some(HashMap::new()))
-            .expect("config/demo.toml is valid");
+        let mut plan = config::load_with_env(path, Some(HashMap::new())).expect("config/demo.toml is valid");
         let tcp = if parts.tcp {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let a = l.local_addr().expect("addr");
@@ -46,21 +45,37 @@ impl Building {
         let rtu = match &pty {
             Some(p) => {
                 assert!(plan.set_rtu_path("sump-bus", &p.b.display().to_string()));
-                let port = tokio_serial::SerialStream::open(&tokio_serial::new(p.a.display().to_string(), 9600)).expect("open the simulator's pty end");
+                let port = tokio_serial::SerialStream::open(&tokio_serial::new(p.a.display().to_string(), 9600))
+                    .expect("open the simulator's pty end");
                 Some(port)
             }
             None => None,
         };
-        let broker = if parts.mqtt { Some(Mosquitto::start().await) } else { None };
+        let broker = if parts.mqtt {
+            Some(Mosquitto::start().await)
+        } else {
+            None
+        };
         let mqtt = broker.as_ref().map(|b| {
             assert!(plan.set_broker_address("site-broker", "127.0.0.1", b.port));
             MqttTarget::new("127.0.0.1".to_string(), b.port)
         });
-        let sim = Sim::start(SimConfig { modbus_tcp: tcp, modbus_rtu: rtu, mqtt, scenario: None, tick: Duration::from_millis(50) })
-            .await
-            .expect("simulator starts");
+        let sim = Sim::start(SimConfig {
+            modbus_tcp: tcp,
+            modbus_rtu: rtu,
+            mqtt,
+            scenario: None,
+            tick: Duration::from_millis(50),
+        })
+        .await
+        .expect("simulator starts");
         let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
-        Building { sim, daemon, broker, pty }
+        Building {
+            sim,
+            daemon,
+            broker,
+            pty,
+        }
     }
 
     pub fn command(&self, line: &str) {

@@ -13,7 +13,10 @@ use std::net::TcpListener;
 
 /// A free loopback port. Only for servers we cannot hand a bound socket to (mosquitto).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free loopback port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
 }
 
 /// Finds an external program or fails with an install hint (a missing server is a failure,

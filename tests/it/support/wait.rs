@@ -9,8 +9,16 @@ use facmon::sources::DeviceBoard;
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Waits until `cond` holds for the state of `equipment.role`, re-checking on every change.
-pub async fn point(store: &PointStore, equipment: &str, role: &str, what: &str, cond: impl Fn(&PointState) -> bool) -> PointState {
-    let index = store.find(equipment, role).unwrap_or_else(|| panic!("no point {equipment}.{role}"));
+pub async fn point(
+    store: &PointStore,
+    equipment: &str,
+    role: &str,
+    what: &str,
+    cond: impl Fn(&PointState) -> bool,
+) -> PointState {
+    let index = store
+        .find(equipment, role)
+        .unwrap_or_else(|| panic!("no point {equipment}.{role}"));
     let mut rx = store.subscribe();
     let check = async {
         loop {
@@ -24,7 +32,10 @@ pub async fn point(store: &PointStore, equipment: &str, role: &str, what: &str, 
     };
     match tokio::time::timeout(DEADLINE, check).await {
         Ok(st) => st,
-        Err(_) => panic!("{equipment}.{role}: {what} did not happen within {DEADLINE:?}; last state {:?}", store.get(index)),
+        Err(_) => panic!(
+            "{equipment}.{role}: {what} did not happen within {DEADLINE:?}; last state {:?}",
+            store.get(index)
+        ),
     }
 }
 
@@ -34,7 +45,10 @@ pub async fn good(store: &PointStore, equipment: &str, role: &str) -> PointState
 
 pub async fn value(store: &PointStore, equipment: &str, role: &str, v: Value) -> PointState {
     let what = format!("value {v} (good)");
-    point(store, equipment, role, &what, move |s| s.quality == Quality::Good && s.value.as_ref() == Some(&v)).await
+    point(store, equipment, role, &what, move |s| {
+        s.quality == Quality::Good && s.value.as_ref() == Some(&v)
+    })
+    .await
 }
 
 pub async fn quality(store: &PointStore, equipment: &str, role: &str, q: Quality) -> PointState {
@@ -52,6 +66,9 @@ pub async fn devices(board: &DeviceBoard, what: &str, cond: impl Fn(&DeviceBoard
         }
     };
     if tokio::time::timeout(DEADLINE, check).await.is_err() {
-        panic!("{what} did not happen within {DEADLINE:?}; board: {:#?}", board.snapshot());
+        panic!(
+            "{what} did not happen within {DEADLINE:?}; board: {:#?}",
+            board.snapshot()
+        );
     }
 }
