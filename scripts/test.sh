@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs facmon's whole test suite on a fresh Debian machine with Rust.
 # Installs what the integration tests need (mosquitto, socat, mbpoll) with apt when missing,
-# then runs every test of the workspace with cargo-nextest (or cargo test without it).
+# checks formatting and clippy lints, then runs every test of the workspace with
+# cargo-nextest (or cargo test without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 export PATH="$PATH:/usr/sbin"
+
+# Style and lints first: cheap, and a failure here names the file and line.
+if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all --check; fi
+if cargo clippy --version >/dev/null 2>&1; then cargo clippy --workspace --all-targets --quiet -- -D warnings; fi
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
