@@ -23,11 +23,13 @@
 //! Rules, alarms, time-series sinks, tickets, notifications and the HTTP API attach to the
 //! point store's change feed in later stages.
 
+pub mod alarm;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod point;
+pub mod rules;
 pub mod shutdown;
 pub mod sources;
 pub mod telemetry;

@@ -1,0 +1,59 @@
+//! Incidents: alarms that share a root cause are one incident, so tickets and notifications
+//! follow incidents, not alarm toggles. PWR-01 + PWR-02 + PWR-05 (+ PWR-03, PWR-08 and the
+//! PWR-09 recovery checklist) are one outage.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::AlarmKey;
+
+/// What kind of incident an alarm belongs to, and its anchor: the site for an outage, the
+/// equipment otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct IncidentClass {
+    pub family: &'static str,
+    pub anchor: String,
+}
+
+impl IncidentClass {
+    /// The class of a rule's alarm on a piece of equipment.
+    pub fn of(key: &AlarmKey) -> IncidentClass {
+        let rule = key.rule.as_str();
+        let (family, site_wide) = match rule {
+            "PWR-01" | "PWR-02" | "PWR-03" | "PWR-05" | "PWR-08" | "PWR-09" => ("outage", true),
+            "PWR-06" | "PWR-07" => ("utility-feed", true),
+            r if r.starts_with("PWR-") => ("power", false),
+            "WAT-01" | "WAT-02" | "WAT-03" | "WAT-05" => ("water-supply", true),
+            r if r.starts_with("WAT-") => ("water", false),
+            r if r.starts_with("DRN-") => ("drainage", false),
+            "FIRE-01" | "FIRE-02" | "FIRE-03" => ("fire", true),
+            r if r.starts_with("FIRE-") => ("fire-maintenance", false),
+            r if r.starts_with("COM-") => ("comms", false),
+            _ => ("other", false),
+        };
+        let anchor = if site_wide {
+            "site".to_string()
+        } else {
+            key.equipment.clone()
+        };
+        IncidentClass { family, anchor }
+    }
+}
+
+/// One incident and the alarms in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: u64,
+    pub class: IncidentClass,
+    pub opened_at: SystemTime,
+    pub closed_at: Option<SystemTime>,
+    /// Every alarm that was part of it, in the order they joined.
+    pub alarms: Vec<AlarmKey>,
+}
+
+impl Incident {
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}

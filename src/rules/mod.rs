@@ -1,0 +1,3 @@
+//! Rules: the emergency procedures as evaluations of the live plant.
+
+pub mod outcome;
