@@ -39,6 +39,16 @@ enum Command {
         #[arg(long)]
         print_plan: bool,
     },
+    /// Print alarm-system KPIs from the alarm journal: alarms per 10 minutes, floods,
+    /// chattering and stale alarms, the ten most frequent.
+    Kpi {
+        /// The site config (its data_dir holds the journal).
+        #[arg(long, short, value_name = "FILE")]
+        config: PathBuf,
+        /// How far back: e.g. 30m, 24h, 7d.
+        #[arg(long, default_value = "7d", value_parser = parse_span)]
+        since: Duration,
+    },
     /// Run the simulated demo building and the daemon wired to it, with a live view in the
     /// terminal. Needs no external services. Ctrl-C to stop.
     Demo {
@@ -64,6 +74,7 @@ pub fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(run(config)))
         }
         Command::CheckConfig { file, print_plan } => return check_config(&file, print_plan),
+        Command::Kpi { config, since } => kpi(&config, since),
         Command::Demo {
             scenario,
             duration_s,
@@ -145,4 +156,49 @@ async fn run(config_path: PathBuf) -> anyhow::Result<()> {
     tracing::info!("stopping");
     daemon.stop(Duration::from_secs(5)).await;
     Ok(())
+}
+
+/// `30m`, `24h`, `7d` → a duration.
+fn parse_span(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a span like 30m, 24h or 7d"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("\"{s}\": use s, m, h or d (e.g. 7d)")),
+    };
+    Ok(Duration::from_secs(n * secs))
+}
+
+fn kpi(config_path: &std::path::Path, since: Duration) -> anyhow::Result<()> {
+    use facmon::alarm::{journal::Journal, kpi};
+    use facmon::clock::Clock as _;
+    let plan = config::load(config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let journal = Journal::open(&plan.data_dir)?;
+    let now = clock::SystemClock.now();
+    let from = now - since;
+    let rows = journal.since(from)?;
+    println!(
+        "alarm KPIs for site {} since {} ({} journal rows)",
+        plan.site.id,
+        humantime_ago(since),
+        rows.len()
+    );
+    print!("{}", kpi::render(&kpi::compute(&rows, from, now)));
+    Ok(())
+}
+
+fn humantime_ago(d: Duration) -> String {
+    let s = d.as_secs();
+    if s % 86_400 == 0 {
+        format!("{} d ago", s / 86_400)
+    } else if s % 3600 == 0 {
+        format!("{} h ago", s / 3600)
+    } else {
+        format!("{} min ago", s / 60)
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
+use crate::alarm::Alarms;
 use crate::clock::SharedClock;
 use crate::config::Plan;
 use crate::point::PointStore;
@@ -21,6 +22,8 @@ pub struct Daemon {
     pub store: PointStore,
     pub devices: DeviceBoard,
     pub metrics: Arc<Metrics>,
+    /// The alarm book and its transition feed.
+    pub alarms: Alarms,
     shutdown: Shutdown,
     tasks: JoinSet<()>,
 }
@@ -47,6 +50,7 @@ impl Daemon {
         let mut tasks = JoinSet::new();
         sources::modbus::spawn_all(&plan, &shared, &shutdown, &mut tasks);
         sources::mqtt::spawn_all(&plan, &shared, &shutdown, &mut tasks);
+        let alarms = crate::alarm::service::spawn(&plan, &shared, &shutdown, &mut tasks);
         tracing::info!(
             site = %plan.site.id,
             equipment = plan.equipment.len(),
@@ -60,6 +64,7 @@ impl Daemon {
             store,
             devices,
             metrics,
+            alarms,
             shutdown,
             tasks,
         }

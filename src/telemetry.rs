@@ -31,12 +31,13 @@ pub struct Metrics {
     pub mqtt_messages: Counter,
     pub mqtt_payload_errors: Counter,
     pub mqtt_connection_errors: Counter,
+    pub journal_errors: Counter,
 }
 
 impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &Counter); 9] = [
+        let rows: [(&str, &str, &Counter); 10] = [
             (
                 "facmon_modbus_requests_total",
                 "Modbus read requests sent",
@@ -81,6 +82,11 @@ impl Metrics {
                 "facmon_mqtt_connection_errors_total",
                 "MQTT broker connection failures",
                 &self.mqtt_connection_errors,
+            ),
+            (
+                "facmon_alarm_journal_errors_total",
+                "Alarm transitions that could not be journaled",
+                &self.journal_errors,
             ),
         ];
         let mut out = String::new();

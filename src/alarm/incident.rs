@@ -21,8 +21,8 @@ impl IncidentClass {
     pub fn of(key: &AlarmKey) -> IncidentClass {
         let rule = key.rule.as_str();
         let (family, site_wide) = match rule {
-            "PWR-01" | "PWR-02" | "PWR-03" | "PWR-05" | "PWR-08" | "PWR-09" => ("outage", true),
-            "PWR-06" | "PWR-07" => ("utility-feed", true),
+            // Losing the utility feeds is how an outage starts: one incident.
+            "PWR-01" | "PWR-02" | "PWR-03" | "PWR-05" | "PWR-06" | "PWR-07" | "PWR-08" | "PWR-09" => ("outage", true),
             r if r.starts_with("PWR-") => ("power", false),
             "WAT-01" | "WAT-02" | "WAT-03" | "WAT-05" => ("water-supply", true),
             r if r.starts_with("WAT-") => ("water", false),

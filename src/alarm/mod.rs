@@ -8,7 +8,10 @@
 
 mod book;
 mod incident;
+pub mod journal;
+pub mod kpi;
 mod model;
+pub mod service;
 mod suppression;
 
 #[cfg(test)]
@@ -17,4 +20,5 @@ mod tests;
 pub use book::{AlarmBook, OperationError};
 pub use incident::{Incident, IncidentClass};
 pub use model::{Alarm, AlarmKey, AlarmState, OutOfService, Shelve, Transition, TransitionKind};
+pub use service::Alarms;
 pub use suppression::suppressing_cause;

@@ -8,16 +8,26 @@
 
 /// (consequence rule, cause rule): the consequence is suppressed while the cause is active
 /// anywhere on the site.
+///
+/// Pump alarms are suppressed by PWR-02 / PWR-03 ("the load is not on backup power"), not by
+/// PWR-01 alone: once the generator carries the load, a pump that trips is a real fault and
+/// must be heard (a duty pump lost on generator power is exactly WAT-02's emergency).
 const BY_DESIGN: &[(&str, &str)] = &[
-    ("WAT-01", "PWR-01"),
-    ("WAT-02", "PWR-01"),
-    ("WAT-03", "PWR-01"),
-    ("DRN-03", "PWR-01"),
-    ("DRN-04", "PWR-01"),
-    ("FIRE-03", "PWR-01"),
-    // While the outage runs, "not in AUTO" is part of PWR-02's diagnosis, not a readiness warning.
+    ("WAT-01", "PWR-02"),
+    ("WAT-01", "PWR-03"),
+    ("WAT-02", "PWR-02"),
+    ("WAT-02", "PWR-03"),
+    ("WAT-03", "PWR-02"),
+    ("WAT-03", "PWR-03"),
+    ("DRN-03", "PWR-02"),
+    ("DRN-03", "PWR-03"),
+    ("DRN-04", "PWR-02"),
+    ("DRN-04", "PWR-03"),
+    ("FIRE-03", "PWR-02"),
+    ("FIRE-03", "PWR-03"),
+    // During an outage, "not in AUTO" is part of PWR-02's diagnosis, not a readiness warning.
     ("PWR-04", "PWR-01"),
-    // A device we cannot see makes the alarms it feeds unknown; COM-01 carries the news.
+    // The in-service feed lost (PWR-07) explains the standby one being down too.
     ("PWR-06", "PWR-07"),
 ];
 

@@ -248,12 +248,19 @@ fn pwr_01_pwr_02_and_pwr_05_are_one_outage_incident() {
 }
 
 #[test]
-fn pump_alarms_caused_by_the_outage_are_suppressed_and_say_so() {
+fn pump_alarms_are_suppressed_while_the_load_is_not_on_backup_and_say_so() {
     let mut b = AlarmBook::new();
-    b.apply(&[active("PWR-01", "ats-1", Severity::Major)], t(0));
+    b.apply(
+        &[
+            active("PWR-01", "ats-1", Severity::Major),
+            active("PWR-02", "gen-1", Severity::Critical),
+        ],
+        t(0),
+    );
     let ts = b.apply(
         &[
             active("PWR-01", "ats-1", Severity::Major),
+            active("PWR-02", "gen-1", Severity::Critical),
             active("WAT-01", "booster-set", Severity::Major),
         ],
         t(5),
@@ -266,14 +273,15 @@ fn pump_alarms_caused_by_the_outage_are_suppressed_and_say_so() {
             .suppressed_by
             .as_ref()
             .map(|k| k.rule.as_str()),
-        Some("PWR-01")
+        Some("PWR-02")
     );
     assert_eq!(b.incidents().len(), 1, "the consequence joins the outage incident");
-    assert_eq!(b.incidents()[0].alarms.len(), 2);
-    // Mains back, the pump still failed: now it is news.
+    assert_eq!(b.incidents()[0].alarms.len(), 3);
+    // The generator now carries the load (PWR-02 clear, mains still out): the pump is news.
     let ts = b.apply(
         &[
-            normal("PWR-01", "ats-1"),
+            active("PWR-01", "ats-1", Severity::Major),
+            normal("PWR-02", "gen-1"),
             active("WAT-01", "booster-set", Severity::Major),
         ],
         t(60),
@@ -281,6 +289,24 @@ fn pump_alarms_caused_by_the_outage_are_suppressed_and_say_so() {
     assert!(
         ts.iter()
             .any(|t| t.key.rule == "WAT-01" && t.kind == TransitionKind::Unsuppressed && t.announce),
+        "{ts:?}"
+    );
+}
+
+#[test]
+fn a_pump_that_trips_on_generator_power_is_announced() {
+    let mut b = AlarmBook::new();
+    b.apply(&[active("PWR-01", "ats-1", Severity::Major)], t(0));
+    let ts = b.apply(
+        &[
+            active("PWR-01", "ats-1", Severity::Major),
+            active("WAT-01", "booster-set", Severity::Major),
+        ],
+        t(50),
+    );
+    assert!(
+        ts.iter()
+            .any(|t| t.key.rule == "WAT-01" && t.kind == TransitionKind::Raised && t.announce),
         "{ts:?}"
     );
 }

@@ -118,7 +118,8 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec {
         name: "tank",
         roles: &[req("level", Number)],
-        limits: &["low", "low_low"],
+        // `fall_rate_pct_per_min`: WAT-03 (leak or burst) when the level falls faster; off unless set.
+        limits: &["low", "low_low", "fall_rate_pct_per_min"],
         one_of: &[],
         has_pumps: false,
     },

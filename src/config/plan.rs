@@ -14,6 +14,8 @@ use super::raw::{RawConfig, RawDevice, RawMqttBroker};
 use super::Secrets;
 use crate::point::decode::{Conversion, Decoder, Table};
 use crate::point::PointKey;
+use crate::rules::custom::{self, CustomRule};
+use crate::rules::settings::{self as rule_settings, RuleSettings};
 
 /// Language of alarm and ticket text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,6 +110,8 @@ pub struct Equipment {
     pub limits: BTreeMap<String, f64>,
     /// Role → point index.
     pub points: BTreeMap<String, usize>,
+    /// `[equipment.rules.<id>]`: this equipment's rule settings, checked.
+    pub rule_settings: RuleSettings,
 }
 
 /// Where a point's value comes from, resolved.
@@ -168,6 +172,10 @@ pub struct Plan {
     pub equipment: Vec<Equipment>,
     pub points: Vec<PointDef>,
     pub data_dir: PathBuf,
+    /// `[rules.<id>]`: site-wide rule settings, checked.
+    pub rule_settings: RuleSettings,
+    /// `[[custom_rules]]`, checked.
+    pub custom_rules: Vec<CustomRule>,
 }
 
 impl Plan {
@@ -234,6 +242,7 @@ pub(super) struct Names {
 
 pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Result<Plan, Vec<ConfigIssue>> {
     let site = site(&raw, &mut issues);
+    let site_rules = rules_table("rules", None, &raw.rules, &mut issues);
     let mut seen = HashSet::new();
     let buildings: Vec<Building> = raw
         .buildings
@@ -307,6 +316,7 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
             }
         }
         check_kind_shape(&at, &e.id, kind, e, &mut issues);
+        let rules = rules_table(&format!("{at}.rules"), Some(kind.name), &e.rules, &mut issues);
         equipment.push(Equipment {
             id: e.id.clone(),
             building: e.building.clone(),
@@ -315,9 +325,14 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
             pumps: e.pumps.clone(),
             limits: e.limits.clone(),
             points: role_points,
+            rule_settings: rules,
         });
     }
     check_pump_refs(&raw, &mut issues);
+    let (custom_rules, problems) = custom::resolve(&raw.custom_rules, &equipment);
+    for p in problems {
+        issues.push(p.key, p.problem, p.hint);
+    }
     super::points::check_overlaps(&points, &devices, &mut issues);
 
     if !issues.is_empty() {
@@ -332,7 +347,19 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         equipment,
         points,
         data_dir: PathBuf::from(raw.data_dir.clone().unwrap_or_else(|| "data".into())),
+        rule_settings: site_rules,
+        custom_rules,
     })
+}
+
+/// Checks a `rules` table against the rule catalogue (`rules::settings`) and files its
+/// problems under `at`.
+fn rules_table(at: &str, kind: Option<&str>, raw: &super::raw::RawRules, issues: &mut Issues) -> RuleSettings {
+    let (settings, problems) = rule_settings::resolve(kind, raw);
+    for p in problems {
+        issues.push(format!("{at}.{}", p.key), p.problem, p.hint);
+    }
+    settings
 }
 
 fn site(raw: &RawConfig, issues: &mut Issues) -> Site {

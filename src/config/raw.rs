@@ -31,6 +31,83 @@ pub struct RawConfig {
     /// Where facmon keeps its state (journal, queues). Default `data`.
     #[serde(default)]
     pub data_dir: Option<String>,
+    /// Site-wide rule settings by rule id: `[rules.PWR-02] delay_s = 20`. Checked against the
+    /// rule catalogue in `rules/settings.rs`.
+    #[serde(default)]
+    pub rules: RawRules,
+    /// Site-specific rules beyond the procedures: a threshold, a state or a rate of change on
+    /// one point role (`rules/custom.rs`).
+    #[serde(default)]
+    pub custom_rules: Vec<RawCustomRule>,
+}
+
+/// One configured rule. Exactly one condition key (`above`, `below`, `equals`,
+/// `rises_faster_than_per_min`, `falls_faster_than_per_min`) is set; `rules::custom` checks
+/// the rest.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCustomRule {
+    /// Rule id for alarms and tickets (`GEN-VOLT-HIGH`); not a procedure id.
+    pub id: String,
+    /// The equipment and the role whose point is checked.
+    pub equipment: String,
+    pub role: String,
+    /// Active while the measurement is above this.
+    #[serde(default)]
+    pub above: Option<f64>,
+    /// Active while the measurement is below this.
+    #[serde(default)]
+    pub below: Option<f64>,
+    /// Active while an on/off role equals `true`/`false` or a selector equals this label.
+    #[serde(default)]
+    pub equals: Option<RawSetting>,
+    /// Active while the measurement rises faster than this per minute (over `window_s`).
+    #[serde(default)]
+    pub rises_faster_than_per_min: Option<f64>,
+    /// Active while the measurement falls faster than this per minute (over `window_s`).
+    #[serde(default)]
+    pub falls_faster_than_per_min: Option<f64>,
+    /// `above`/`below`: once active, clears only this far back past the limit. Default 0.
+    #[serde(default)]
+    pub deadband: Option<f64>,
+    /// On-delay: how long the condition must hold. Default 0.
+    #[serde(default)]
+    pub delay_s: Option<f64>,
+    /// Off-delay: how long the condition must be gone before the rule clears. Default 0.
+    #[serde(default)]
+    pub clear_delay_s: Option<f64>,
+    /// Rate rules: span of readings the rate is measured over. Default 60.
+    #[serde(default)]
+    pub window_s: Option<f64>,
+    /// How long the point may be stale without the delays starting over. Default 5.
+    #[serde(default)]
+    pub stale_tolerance_s: Option<f64>,
+    /// `info`, `warning` (default), `major` or `critical`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// The alarm text; generated from the condition when not given. One language serves
+    /// both when only one is given.
+    #[serde(default)]
+    pub message_zh: Option<String>,
+    #[serde(default)]
+    pub message_en: Option<String>,
+    /// What must be done; "check <equipment> on site" when not given.
+    #[serde(default)]
+    pub action_zh: Option<String>,
+    #[serde(default)]
+    pub action_en: Option<String>,
+}
+
+/// Rule settings as written: rule id → key → value (`[rules.PWR-02] delay_s = 20`).
+pub type RawRules = BTreeMap<String, BTreeMap<String, RawSetting>>;
+
+/// One rule setting's value, whatever its type; `rules::settings` checks it against the key.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawSetting {
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    Text(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +218,10 @@ pub struct RawEquipment {
     pub limits: BTreeMap<String, f64>,
     #[serde(default)]
     pub points: BTreeMap<String, RawPoint>,
+    /// This equipment's rule settings (`[equipment.rules.PWR-02] delay_s = 20`); they win over
+    /// the site's `[rules.…]`.
+    #[serde(default)]
+    pub rules: RawRules,
 }
 
 /// A point role's binding: either Modbus (`device`) or MQTT (`broker`).

@@ -125,6 +125,7 @@ async fn watch(
     let started = Instant::now();
     let mut changes = daemon.store.subscribe();
     let mut sim_events = sim.events();
+    let mut alarm_events = daemon.alarms.subscribe();
     let mut last: Vec<PointState> = daemon.store.snapshot();
     let mut log: Vec<String> = Vec::new();
     let mut redraw = tokio::time::interval(Duration::from_secs(1));
@@ -146,6 +147,14 @@ async fn watch(
             _ = &mut stop_at => break,
             ev = sim_events.recv() => if let Ok(ev) = ev {
                 line = Some(format!("[{elapsed:>4}s] ▶ simulator: {ev}"));
+            },
+            t = alarm_events.recv() => if let Ok(t) = t {
+                let alarm = daemon.alarms.book().get(&t.key.rule, &t.key.equipment).cloned();
+                // Before the first poll cycle completes every rule is "no reading yet": not news.
+                let startup = matches!(t.kind, crate::alarm::TransitionKind::Unknown { .. }) && elapsed < 5;
+                if !startup {
+                    line = view::alarm_line(elapsed, &t, alarm.as_ref());
+                }
             },
             ch = changes.recv() => match ch {
                 Ok(ch) => {

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
+use crate::alarm::{Alarm, Transition, TransitionKind};
 use crate::config::Plan;
 use crate::point::{PointChange, PointState, Quality, Value};
 use crate::sources::DeviceStatus;
@@ -85,6 +86,41 @@ pub fn change_line(elapsed_s: u64, change: &PointChange, previous: Option<&Point
         change.key.to_string(),
         cell(&change.state, unit)
     )
+}
+
+/// One alarm line, or `None` for transitions that are bookkeeping. Message and diagnosis are
+/// shown in both languages: the site reads zh-CN, visitors and vendors English.
+pub fn alarm_line(elapsed_s: u64, t: &Transition, alarm: Option<&Alarm>) -> Option<String> {
+    let head = format!("[{elapsed_s:>4}s]");
+    let key = format!("{} {}", t.key.rule, t.key.equipment);
+    let finding = alarm.and_then(|a| a.finding.as_ref());
+    let quiet = if t.announce { "" } else { " (quiet)" };
+    Some(match &t.kind {
+        TransitionKind::Raised | TransitionKind::Updated => {
+            let sev = t.severity.map(|s| s.as_str().to_uppercase()).unwrap_or_default();
+            let verb = if t.kind == TransitionKind::Raised {
+                "ALARM"
+            } else {
+                "UPDATE"
+            };
+            let mut line = format!("{head} ⚠ {verb} {sev} {key}{quiet}");
+            if let Some(f) = finding {
+                let _ = write!(line, ": {} / {}", f.message.zh, f.message.en);
+                if let Some(d) = &f.diagnosis {
+                    let _ = write!(line, "\n{:>8} 诊断: {}\n{:>8} diagnosis: {}", "", d.zh, "", d.en);
+                }
+            }
+            line
+        }
+        TransitionKind::Cleared => format!("{head} ✓ cleared {key}"),
+        TransitionKind::LatchHeld => format!("{head} ■ {key} contact cleared; latched until an operator resets it"),
+        TransitionKind::Unknown { reason } => format!("{head} ? {key}: {} / {}", reason.zh, reason.en),
+        TransitionKind::Suppressed { by } => format!("{head} · {key} suppressed by {by}"),
+        TransitionKind::ChatterStarted => format!("{head} ~ {key} is chattering: held active"),
+        TransitionKind::IncidentOpened { incident } => format!("{head} ▣ incident #{incident} opened by {key}"),
+        TransitionKind::IncidentClosed { incident } => format!("{head} ▣ incident #{incident} closed"),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alarms;
 mod check_config;
 mod demo;
 mod modbus;

@@ -22,6 +22,8 @@ pub struct Parts {
 }
 
 pub struct Building {
+    /// The daemon's data directory (alarm journal), removed with the building.
+    pub data: tempfile::TempDir,
     pub sim: Sim,
     pub daemon: Daemon,
     pub broker: Option<Mosquitto>,
@@ -69,8 +71,11 @@ impl Building {
         })
         .await
         .expect("simulator starts");
+        let data = tempfile::tempdir().expect("data dir");
+        plan.data_dir = data.path().to_path_buf();
         let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
         Building {
+            data,
             sim,
             daemon,
             broker,

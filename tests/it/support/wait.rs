@@ -72,3 +72,30 @@ pub async fn devices(board: &DeviceBoard, what: &str, cond: impl Fn(&DeviceBoard
         );
     }
 }
+
+/// Waits until the alarm `rule` on `equipment` satisfies `cond`, re-checking on every alarm
+/// transition (and on a slow tick, since a condition may already hold).
+pub async fn alarm(
+    alarms: &facmon::alarm::Alarms,
+    rule: &str,
+    equipment: &str,
+    what: &str,
+    cond: impl Fn(&facmon::alarm::Alarm) -> bool,
+) -> facmon::alarm::Alarm {
+    let mut rx = alarms.subscribe();
+    let check = async {
+        loop {
+            if let Some(a) = alarms.book().get(rule, equipment).filter(|a| cond(a)).cloned() {
+                return a;
+            }
+            let _ = rx.recv().await;
+        }
+    };
+    match tokio::time::timeout(Duration::from_secs(40), check).await {
+        Ok(a) => a,
+        Err(_) => panic!(
+            "alarm {rule} {equipment}: {what} did not happen within 40 s; alarm now: {:#?}",
+            alarms.book().get(rule, equipment)
+        ),
+    }
+}
