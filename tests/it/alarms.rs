@@ -96,3 +96,49 @@ async fn an_ats_offline_during_an_outage_makes_power_rules_unknown_and_raises_co
     wait::alarm(alarms, "COM-01", "ats-1-controller", "raised", |a| a.active).await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn wat_01_then_wat_02_when_the_duty_pump_trips_and_the_standby_has_failed() {
+    let b = Building::start(Parts {
+        tcp: true,
+        ..Default::default()
+    })
+    .await;
+    let alarms = &b.daemon.alarms;
+    wait::value(&b.daemon.store, "pump-1", "running", facmon::point::Value::Bool(true)).await;
+    b.command("set pump-2.fault true");
+    b.command("set pump-1.fault true");
+    let wat01 = wait::alarm(alarms, "WAT-01", "booster-set", "raised", |a| a.active).await;
+    assert!(
+        wat01.finding.is_some_and(|f| f.message.en.contains("pump-1")),
+        "WAT-01 names the tripped pump"
+    );
+    let wat02 = wait::alarm(alarms, "WAT-02", "booster-set", "raised", |a| a.active).await;
+    assert_eq!(wat02.severity, Some(facmon::rules::Severity::Critical));
+    assert!(
+        wat02
+            .finding
+            .is_some_and(|f| f.action.en.to_lowercase().contains("by hand")),
+        "WAT-02 says to start the standby by hand"
+    );
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn drn_01_then_drn_02_as_a_sump_pit_floods_over_the_rtu_bus() {
+    let b = Building::start(Parts {
+        rtu: true,
+        ..Default::default()
+    })
+    .await;
+    let alarms = &b.daemon.alarms;
+    wait::good(&b.daemon.store, "sump-b2", "level").await;
+    b.command("set sump-pump-b2.blocked true");
+    b.command("set sump-b2.level 1.3");
+    let drn01 = wait::alarm(alarms, "DRN-01", "sump-b2", "raised", |a| a.active).await;
+    assert_eq!(drn01.severity, Some(facmon::rules::Severity::Major));
+    b.command("set sump-b2.level 1.7");
+    let drn02 = wait::alarm(alarms, "DRN-02", "sump-b2", "raised", |a| a.active).await;
+    assert_eq!(drn02.severity, Some(facmon::rules::Severity::Critical));
+    b.stop().await;
+}

@@ -6,5 +6,6 @@ mod support;
 mod alarms;
 mod check_config;
 mod demo;
+mod kpi;
 mod modbus;
 mod mqtt;
