@@ -343,6 +343,15 @@ impl AlarmBook {
         }
     }
 
+    /// The alarm an operator names, or why there is none.
+    fn alarm_mut(&mut self, rule: &str, equipment: &str) -> Result<(AlarmKey, &mut Alarm), OperationError> {
+        let k = key(rule, equipment);
+        match self.alarms.get_mut(&k) {
+            Some(a) => Ok((k, a)),
+            None => Err(OperationError::NoSuchAlarm(k)),
+        }
+    }
+
     // ---- operator operations ---------------------------------------------------------
 
     /// Acknowledges an unacknowledged alarm (active, or returned to normal).
@@ -354,11 +363,7 @@ impl AlarmBook {
         note: Option<&str>,
         now: SystemTime,
     ) -> Result<Transition, OperationError> {
-        let k = key(rule, equipment);
-        let a = self
-            .alarms
-            .get_mut(&k)
-            .ok_or_else(|| OperationError::NoSuchAlarm(k.clone()))?;
+        let (k, a) = self.alarm_mut(rule, equipment)?;
         if a.acknowledged {
             return Err(OperationError::NothingToAcknowledge(k));
         }
@@ -388,11 +393,7 @@ impl AlarmBook {
         if duration.is_zero() || reason.trim().is_empty() {
             return Err(OperationError::BadShelve);
         }
-        let k = key(rule, equipment);
-        let a = self
-            .alarms
-            .get_mut(&k)
-            .ok_or_else(|| OperationError::NoSuchAlarm(k.clone()))?;
+        let (_, a) = self.alarm_mut(rule, equipment)?;
         let until = now + duration;
         a.shelved = Some(Shelve {
             until,
@@ -417,11 +418,7 @@ impl AlarmBook {
         by: &str,
         now: SystemTime,
     ) -> Result<Transition, OperationError> {
-        let k = key(rule, equipment);
-        let a = self
-            .alarms
-            .get_mut(&k)
-            .ok_or_else(|| OperationError::NoSuchAlarm(k.clone()))?;
+        let (k, a) = self.alarm_mut(rule, equipment)?;
         if a.shelved.take().is_none() {
             return Err(OperationError::NotShelved(k));
         }
@@ -439,11 +436,7 @@ impl AlarmBook {
         by: &str,
         now: SystemTime,
     ) -> Result<Transition, OperationError> {
-        let k = key(rule, equipment);
-        let a = self
-            .alarms
-            .get_mut(&k)
-            .ok_or_else(|| OperationError::NoSuchAlarm(k.clone()))?;
+        let (k, a) = self.alarm_mut(rule, equipment)?;
         if !a.latch_waiting_reset {
             return Err(OperationError::NotLatched(k));
         }

@@ -30,7 +30,8 @@ pub struct PointState {
 }
 
 impl PointState {
-    fn unknown() -> Self {
+    /// A point never read since start.
+    pub fn unknown() -> Self {
         PointState {
             value: None,
             quality: Quality::Unknown,

@@ -119,17 +119,7 @@ impl Bench {
     pub fn new(toml: &str) -> Bench {
         let plan = load_str("test.toml", toml, Some(Default::default())).unwrap_or_else(|e| panic!("{e}\n{toml}"));
         let engine = RuleEngine::new(&plan);
-        let states = vec![
-            PointState {
-                value: None,
-                quality: Quality::Unknown,
-                source_ts: None,
-                received_ts: None,
-                changed_ts: None,
-                error: None,
-            };
-            plan.points.len()
-        ];
+        let states = vec![PointState::unknown(); plan.points.len()];
         Bench {
             plan,
             engine,
