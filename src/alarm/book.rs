@@ -97,9 +97,7 @@ impl AlarmBook {
         // that this same evaluation found suppressed (or shelved, out of service) stays quiet.
         for t in out.iter_mut() {
             if let Some(a) = self.alarms.get(&t.key) {
-                t.announce &= !(a.shelved.is_some()
-                    || a.suppressed_by.is_some()
-                    || self.out_of_service.contains_key(&a.key.equipment));
+                t.announce &= !self.quiet(a);
                 if t.incident.is_none() {
                     t.incident = a.incident;
                 }

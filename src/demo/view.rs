@@ -132,10 +132,7 @@ mod tests {
         PointState {
             value,
             quality,
-            source_ts: None,
-            received_ts: None,
-            changed_ts: None,
-            error: None,
+            ..PointState::unknown()
         }
     }
 

@@ -333,10 +333,8 @@ mod tests {
         PointState {
             value,
             quality,
-            source_ts: None,
-            received_ts: None,
-            changed_ts: None,
             error: error.map(Into::into),
+            ..PointState::unknown()
         }
     }
 
