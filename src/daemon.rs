@@ -51,6 +51,7 @@ impl Daemon {
         sources::modbus::spawn_all(&plan, &shared, &shutdown, &mut tasks);
         sources::mqtt::spawn_all(&plan, &shared, &shutdown, &mut tasks);
         let alarms = crate::alarm::service::spawn(&plan, &shared, &shutdown, &mut tasks);
+        crate::sinks::spawn_all(&plan, &alarms, &shared, &shutdown, &mut tasks);
         tracing::info!(
             site = %plan.site.id,
             equipment = plan.equipment.len(),

@@ -14,22 +14,31 @@
 //! * [`point`] — point ids, values and quality, the decoders chosen at load time, and the
 //!   live [`point::PointStore`] with its change feed. Quality is never hidden: `stale`
 //!   and `bad` travel with every value.
+//! * [`rules`] — every procedure rule (PWR, WAT, DRN, FIRE, COM; one file per family) and
+//!   the site's configured rules: a point snapshot and a time in, one verdict per rule and
+//!   equipment out — normal, active (with the procedure's diagnosis and action in zh-CN and
+//!   English) or unknown, never normal when an input cannot be trusted.
+//! * [`alarm`] — the ISA-18.2 lifecycle on those verdicts (acknowledge, shelve, latch,
+//!   suppression by design, out of service, chatter, incidents), its journal, its KPIs, and
+//!   the stage that runs it and keeps it across restarts.
+//! * [`sinks`] — outputs, each with its own bounded queue: `mqtt_alarms` publishes every
+//!   alarm's state (retained) and every lifecycle event on MQTT.
 //! * [`daemon`] — starts the stages for a plan and stops them in order.
 //! * [`demo`] — `facmon demo`: the simulated building (crate `facmon-sim`) plus the daemon,
 //!   with a live terminal view.
+//! * [`db`] — the one embedded SQLite file every durable table lives in, and its migrations.
 //! * [`clock`], [`shutdown`], [`telemetry`] — shared plumbing: injected wall time, one stop
 //!   signal, the daemon's own counters.
-//!
-//! Rules, alarms, time-series sinks, tickets, notifications and the HTTP API attach to the
-//! point store's change feed in later stages.
 
 pub mod alarm;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod db;
 pub mod demo;
 pub mod point;
 pub mod rules;
 pub mod shutdown;
+pub mod sinks;
 pub mod sources;
 pub mod telemetry;

@@ -14,6 +14,10 @@ impl Counter {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
@@ -32,12 +36,18 @@ pub struct Metrics {
     pub mqtt_payload_errors: Counter,
     pub mqtt_connection_errors: Counter,
     pub journal_errors: Counter,
+    /// Alarm states and events the broker acknowledged (`[alarm_mqtt]`).
+    pub sink_mqtt_published: Counter,
+    /// Alarm events never published: the queue was full, the transition feed lagged, or a
+    /// payload was too large. Dropped states are not counted: they are always republished.
+    pub sink_mqtt_dropped: Counter,
+    pub sink_mqtt_connection_errors: Counter,
 }
 
 impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &Counter); 10] = [
+        let rows: [(&str, &str, &Counter); 13] = [
             (
                 "facmon_modbus_requests_total",
                 "Modbus read requests sent",
@@ -87,6 +97,21 @@ impl Metrics {
                 "facmon_alarm_journal_errors_total",
                 "Alarm transitions that could not be journaled",
                 &self.journal_errors,
+            ),
+            (
+                "facmon_sink_mqtt_published_total",
+                "Alarm states and events published on MQTT and acknowledged by the broker",
+                &self.sink_mqtt_published,
+            ),
+            (
+                "facmon_sink_mqtt_dropped_total",
+                "Alarm events not published on MQTT (queue full, feed lagged, too large)",
+                &self.sink_mqtt_dropped,
+            ),
+            (
+                "facmon_sink_mqtt_connection_errors_total",
+                "Alarm MQTT publisher connection failures",
+                &self.sink_mqtt_connection_errors,
             ),
         ];
         let mut out = String::new();

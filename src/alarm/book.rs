@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
+use serde::{Deserialize, Serialize};
+
 use super::incident::{Incident, IncidentClass};
 use super::model::{Alarm, AlarmKey, AlarmState, OutOfService, Shelve, Transition, TransitionKind};
 use super::suppression::suppressing_cause;
-use crate::rules::outcome::{Condition, Finding, RuleOutcome};
+use crate::rules::outcome::{Condition, Finding, RuleOutcome, Text};
 
 /// Rules whose alarms stay active until an operator resets them after the contact clears.
 const LATCHING: &[&str] = &["FIRE-01", "DRN-05"];
@@ -29,6 +31,22 @@ pub enum OperationError {
     BadShelve,
     #[error("{0} is not out of service")]
     NotOutOfService(String),
+}
+
+/// Closed incidents kept in the book (the journal keeps them all).
+const CLOSED_INCIDENTS_KEPT: usize = 100;
+
+/// What the book keeps across a restart: plain serde data the alarm stage stores after
+/// every change and hands back to [`AlarmBook::restore`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedBook {
+    pub alarms: Vec<Alarm>,
+    #[serde(default)]
+    pub out_of_service: BTreeMap<String, OutOfService>,
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
+    #[serde(default)]
+    pub next_incident: u64,
 }
 
 /// All alarms of a site.
@@ -60,6 +78,31 @@ impl Default for AlarmBook {
 impl AlarmBook {
     pub fn new() -> AlarmBook {
         AlarmBook::default()
+    }
+
+    /// The book as a previous run saved it ([`saved`](Self::saved)): alarms keep their
+    /// activity, acknowledgement, shelves and incidents; rules re-evaluate them from the
+    /// plant at the next cycle, so an alarm that cleared while facmon was down clears then.
+    pub fn restore(saved: SavedBook) -> AlarmBook {
+        let max_id = saved.incidents.iter().map(|i| i.id).max().unwrap_or(0);
+        AlarmBook {
+            alarms: saved.alarms.into_iter().map(|a| (a.key.clone(), a)).collect(),
+            out_of_service: saved.out_of_service,
+            incidents: saved.incidents,
+            // Never reuse an incident number, even from a damaged save.
+            next_incident: saved.next_incident.max(max_id + 1),
+            ..AlarmBook::default()
+        }
+    }
+
+    /// Everything [`restore`](Self::restore) needs.
+    pub fn saved(&self) -> SavedBook {
+        SavedBook {
+            alarms: self.alarms.values().cloned().collect(),
+            out_of_service: self.out_of_service.clone(),
+            incidents: self.incidents.clone(),
+            next_incident: self.next_incident,
+        }
     }
 
     pub fn alarms(&self) -> impl Iterator<Item = &Alarm> {
@@ -158,10 +201,16 @@ impl AlarmBook {
         a.normal_since = None;
         if a.active {
             a.latch_waiting_reset = false;
-            let changed = a
-                .finding
-                .as_ref()
-                .is_none_or(|old| old.message != f.message || old.diagnosis != f.diagnosis);
+            // A new cause or severity is news; the live numbers in the text ("level 1.62 m")
+            // are not: they are kept in the finding without a transition per reading.
+            let changed = a.finding.as_ref().is_none_or(|old| {
+                old.severity != f.severity || !same_words(&old.message, &f.message) || {
+                    match (&old.diagnosis, &f.diagnosis) {
+                        (Some(o), Some(n)) => !same_words(o, n),
+                        (o, n) => o.is_some() != n.is_some(),
+                    }
+                }
+            });
             let worse = a.severity.is_some_and(|s| f.severity > s);
             a.finding = Some(f.clone());
             a.severity = Some(f.severity);
@@ -339,6 +388,15 @@ impl AlarmBook {
                 }
             }
         }
+        let closed = self.incidents.iter().filter(|i| !i.is_open()).count();
+        if closed > CLOSED_INCIDENTS_KEPT {
+            let mut drop = closed - CLOSED_INCIDENTS_KEPT;
+            self.incidents.retain(|i| {
+                let gone = drop > 0 && !i.is_open();
+                drop -= gone as usize;
+                !gone
+            });
+        }
     }
 
     /// The alarm an operator names, or why there is none.
@@ -485,6 +543,16 @@ impl AlarmBook {
             .ok_or_else(|| OperationError::NotOutOfService(equipment.to_string()))?;
         Ok(system_transition(now, equipment, TransitionKind::BackInService, by))
     }
+}
+
+/// Whether two texts say the same thing apart from the numbers in them.
+fn same_words(a: &Text, b: &Text) -> bool {
+    let words = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit() && *c != '.')
+            .collect::<String>()
+    };
+    words(&a.en) == words(&b.en) && words(&a.zh) == words(&b.zh)
 }
 
 fn key(rule: &str, equipment: &str) -> AlarmKey {

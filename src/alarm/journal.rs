@@ -1,24 +1,22 @@
-//! The alarm journal: every lifecycle transition, appended to SQLite before it is published.
+//! The alarm journal: every lifecycle transition, appended to SQLite before it is published,
+//! and the alarm stage's saved state, written in the same transaction.
 //!
-//! One file in the data directory (`facmon.db`), WAL mode so readers (the KPI report, the API
-//! later) never block the writer. Rows are never updated or deleted; the schema version lives
-//! in `PRAGMA user_version` and migrations run at open.
+//! Both live in `facmon.db` ([`crate::db`]). Journal rows are never updated or deleted. The
+//! saved state is one JSON document per name (`book`, `timers`, `run_history`), replaced
+//! whenever it changes; because a cycle's transitions and the state they led to commit
+//! together, a crash can never leave a journal that says "raised" with a saved book that
+//! does not know the alarm (or the other way round).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::path::Path;
+use std::time::SystemTime;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, OptionalExtension};
 
 use super::{Transition, TransitionKind};
+use crate::db::{self, Db, DbError};
 
 /// Why the journal could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum JournalError {
-    #[error("cannot create the data directory {0}: {1}")]
-    DataDir(PathBuf, std::io::Error),
-    #[error("alarm journal {0}: {1}")]
-    Sqlite(PathBuf, rusqlite::Error),
-}
+pub type JournalError = DbError;
 
 /// One journal row as read back.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,62 +35,44 @@ pub struct JournalRow {
 
 /// The open journal.
 pub struct Journal {
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
 }
-
-const MIGRATIONS: &[&str] = &["CREATE TABLE alarm_journal (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at_ms INTEGER NOT NULL,
-        rule TEXT NOT NULL,
-        equipment TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        severity TEXT,
-        announce INTEGER NOT NULL,
-        incident INTEGER,
-        detail TEXT NOT NULL
-    );
-    CREATE INDEX alarm_journal_at ON alarm_journal(at_ms);"];
 
 impl Journal {
     /// Opens (creating if needed) `facmon.db` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Journal, JournalError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| JournalError::DataDir(data_dir.to_path_buf(), e))?;
-        let path = data_dir.join("facmon.db");
-        let err = |e| JournalError::Sqlite(path.clone(), e);
-        let mut conn = Connection::open(&path).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            let tx = conn.transaction().map_err(err)?;
-            tx.execute_batch(sql).map_err(err)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
-            tx.commit().map_err(err)?;
-        }
-        Ok(Journal { conn, path })
+        Ok(Journal {
+            db: db::open(data_dir)?,
+        })
     }
 
     /// Appends transitions in one transaction (all or none).
     pub fn append(&mut self, transitions: &[Transition]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let err = |e| JournalError::Sqlite(path.clone(), e);
-        let tx = self.conn.transaction().map_err(err)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO alarm_journal (at_ms, rule, equipment, kind, actor, severity, announce, incident, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(err)?;
+        self.record(transitions, &[], SystemTime::UNIX_EPOCH)
+    }
+
+    /// Appends transitions and replaces saved state documents (`(name, json)`), all in one
+    /// transaction.
+    pub fn record(
+        &mut self,
+        transitions: &[Transition],
+        state: &[(&str, &str)],
+        now: SystemTime,
+    ) -> Result<(), JournalError> {
+        let tx = self
+            .db
+            .conn
+            .transaction()
+            .map_err(|e| DbError::Sqlite(self.db.path.clone(), e))?;
+        let result = (|| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO alarm_journal (at_ms, rule, equipment, kind, actor, severity, announce, incident, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
             for t in transitions {
                 let detail = serde_json::to_string(&t.kind).unwrap_or_else(|_| "{}".into());
-                stmt.execute(params![
-                    millis(t.at),
+                insert.execute(params![
+                    db::millis(t.at),
                     t.key.rule,
                     t.key.equipment,
                     kind_name(&t.kind),
@@ -101,17 +81,36 @@ impl Journal {
                     t.announce,
                     t.incident.map(|i| i as i64),
                     detail
-                ])
-                .map_err(err)?;
+                ])?;
             }
-        }
-        tx.commit().map_err(err)
+            let mut save = tx.prepare_cached(
+                "INSERT INTO alarm_state (name, saved_at_ms, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET saved_at_ms = excluded.saved_at_ms, json = excluded.json",
+            )?;
+            for (name, json) in state {
+                save.execute(params![name, db::millis(now), json])?;
+            }
+            Ok(())
+        })();
+        result.and_then(|()| tx.commit()).map_err(|e| self.db.err(e))
+    }
+
+    /// A saved state document, if one was ever saved under `name`.
+    pub fn load_state(&self, name: &str) -> Result<Option<String>, JournalError> {
+        self.db
+            .conn
+            .query_row("SELECT json FROM alarm_state WHERE name = ?1", params![name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.db.err(e))
     }
 
     /// Every row at or after `since`, oldest first.
     pub fn since(&self, since: SystemTime) -> Result<Vec<JournalRow>, JournalError> {
-        let err = |e| JournalError::Sqlite(self.path.clone(), e);
+        let err = |e| self.db.err(e);
         let mut stmt = self
+            .db
             .conn
             .prepare(
                 "SELECT seq, at_ms, rule, equipment, kind, actor, severity, announce, incident
@@ -119,10 +118,10 @@ impl Journal {
             )
             .map_err(err)?;
         let rows = stmt
-            .query_map(params![millis(since)], |r| {
+            .query_map(params![db::millis(since)], |r| {
                 Ok(JournalRow {
                     seq: r.get(0)?,
-                    at: UNIX_EPOCH + Duration::from_millis(r.get::<_, i64>(1)?.max(0) as u64),
+                    at: db::from_millis(r.get(1)?),
                     rule: r.get(2)?,
                     equipment: r.get(3)?,
                     kind: r.get(4)?,
@@ -135,10 +134,6 @@ impl Journal {
             .map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
     }
-}
-
-fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// The transition kind's tag, as stored and counted.
@@ -167,6 +162,8 @@ pub fn kind_name(k: &TransitionKind) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use super::*;
     use crate::alarm::AlarmKey;
 
@@ -210,5 +207,20 @@ mod tests {
             ("PWR-02", Some("critical"), Some(1))
         );
         assert!(j.since(at + Duration::from_secs(31)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn saved_state_is_replaced_in_place_and_read_back_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        {
+            let mut j = Journal::open(dir.path()).unwrap();
+            assert_eq!(j.load_state("timers").unwrap(), None);
+            j.record(&[], &[("timers", "[1]"), ("book", "{}")], at).unwrap();
+            j.record(&[], &[("timers", "[2]")], at).unwrap();
+        }
+        let j = Journal::open(dir.path()).unwrap();
+        assert_eq!(j.load_state("timers").unwrap().as_deref(), Some("[2]"));
+        assert_eq!(j.load_state("book").unwrap().as_deref(), Some("{}"));
     }
 }

@@ -17,8 +17,8 @@ mod suppression;
 #[cfg(test)]
 mod tests;
 
-pub use book::{AlarmBook, OperationError};
-pub use incident::{Incident, IncidentClass};
+pub use book::{AlarmBook, OperationError, SavedBook};
+pub use incident::{Incident, IncidentClass, IncidentFamily};
 pub use model::{Alarm, AlarmKey, AlarmState, OutOfService, Shelve, Transition, TransitionKind};
 pub use service::Alarms;
 pub use suppression::suppressing_cause;

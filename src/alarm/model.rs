@@ -2,12 +2,12 @@
 
 use std::time::SystemTime;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::outcome::{Finding, Severity, Text};
 
 /// One alarm: a rule on one piece of equipment (or device, for COM-01).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AlarmKey {
     pub rule: String,
     pub equipment: String,
@@ -20,7 +20,7 @@ impl std::fmt::Display for AlarmKey {
 }
 
 /// The ISA-18.2 states an operator sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmState {
     /// Not active, nothing to acknowledge.
@@ -40,7 +40,7 @@ pub enum AlarmState {
 }
 
 /// An operator's shelve.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shelve {
     pub until: SystemTime,
     pub by: String,
@@ -48,7 +48,7 @@ pub struct Shelve {
 }
 
 /// Equipment taken out of service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutOfService {
     pub by: String,
     pub why: String,
@@ -57,7 +57,7 @@ pub struct OutOfService {
 }
 
 /// Everything known about one alarm.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     pub key: AlarmKey,
     /// The process condition is active (or held: latched, chattering).
@@ -79,10 +79,10 @@ pub struct Alarm {
     /// Toggled too often: held active, flagged, and not re-announced.
     pub chattering: bool,
     /// Raise times within the chatter window.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_raises: Vec<SystemTime>,
     /// When the condition last went normal while chattering held it.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normal_since: Option<SystemTime>,
     pub raised_at: Option<SystemTime>,
     pub cleared_at: Option<SystemTime>,
@@ -135,7 +135,7 @@ impl Alarm {
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TransitionKind {
     Raised,
@@ -179,7 +179,7 @@ pub enum TransitionKind {
 }
 
 /// One lifecycle event, as journaled.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     pub at: SystemTime,
     pub key: AlarmKey,

@@ -326,3 +326,74 @@ fn a_changed_diagnosis_is_an_update_not_a_new_alarm() {
     assert_eq!(kinds(&ts), vec![&TransitionKind::Updated]);
     assert_eq!(b.incidents().len(), 1);
 }
+
+#[test]
+fn a_finding_whose_only_change_is_a_live_number_is_kept_without_a_transition() {
+    let level = |m: &str| {
+        let mut o = active("DRN-01", "sump-b2", Severity::Major);
+        if let Condition::Active(f) = &mut o.condition {
+            f.diagnosis = Some(Text::new(format!("液位 {m} m ≥ 1.2 m"), format!("level {m} m ≥ 1.2 m")));
+        }
+        o
+    };
+    let mut b = AlarmBook::new();
+    b.apply(&[level("1.25")], t(0));
+    assert!(
+        b.apply(&[level("1.62")], t(1)).is_empty(),
+        "one transition per reading floods the journal"
+    );
+    let kept = b
+        .get("DRN-01", "sump-b2")
+        .and_then(|a| a.finding.clone())
+        .and_then(|f| f.diagnosis);
+    assert_eq!(kept.map(|d| d.en), Some("level 1.62 m ≥ 1.2 m".to_string()));
+}
+
+#[test]
+fn a_saved_book_restores_alarms_incidents_and_out_of_service_and_goes_on_numbering_incidents() {
+    let mut b = AlarmBook::new();
+    b.apply(
+        &[
+            active("PWR-01", "ats-1", Severity::Major),
+            active("PWR-02", "gen-1", Severity::Critical),
+        ],
+        t(0),
+    );
+    b.acknowledge("PWR-01", "ats-1", "王工", None, t(5)).unwrap();
+    b.set_out_of_service("pump-2", "李工", "更换机封", None, t(6));
+    let json = serde_json::to_string(&b.saved()).unwrap();
+
+    let mut r = AlarmBook::restore(serde_json::from_str(&json).unwrap());
+    assert_eq!(r.saved(), b.saved());
+    assert_eq!(r.state("PWR-01", "ats-1"), Some(AlarmState::Acknowledged));
+    assert_eq!(r.state("PWR-02", "gen-1"), Some(AlarmState::Unacknowledged));
+    // Still active: the next evaluation saying so again is not a new raise.
+    let ts = r.apply(
+        &[
+            active("PWR-01", "ats-1", Severity::Major),
+            active("PWR-02", "gen-1", Severity::Critical),
+        ],
+        t(10),
+    );
+    assert!(ts.is_empty(), "{ts:?}");
+    let outage = r.incidents()[0].id;
+    r.apply(&[normal("PWR-01", "ats-1"), normal("PWR-02", "gen-1")], t(20));
+    r.apply(&[active("DRN-01", "sump-b2", Severity::Major)], t(30));
+    assert!(r.incidents().iter().all(|i| i.id != outage || !i.is_open()));
+    assert!(
+        r.incidents().iter().any(|i| i.id > outage && i.is_open()),
+        "a new incident gets a new number"
+    );
+}
+
+#[test]
+fn a_damaged_save_never_reuses_an_incident_number() {
+    let mut b = AlarmBook::new();
+    b.apply(&[active("DRN-01", "sump-b2", Severity::Major)], t(0));
+    let mut saved = b.saved();
+    saved.next_incident = 0;
+    let mut r = AlarmBook::restore(saved);
+    r.apply(&[active("WAT-04", "tank-1", Severity::Major)], t(1));
+    let ids: Vec<u64> = r.incidents().iter().map(|i| i.id).collect();
+    assert_eq!(ids, vec![1, 2]);
+}

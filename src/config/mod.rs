@@ -109,10 +109,11 @@ impl Secrets {
     }
 }
 
-/// `equipment.2.points.x` → `equipment[2].points.x`, the way TOML users count arrays.
+/// `equipment.2.points.x` → `equipment[2].points.x`, the way TOML users count arrays; the
+/// `?` serde_ignored puts inside an optional table (`alarm_mqtt.?.x`) is dropped.
 fn display_path(p: &str) -> String {
     let mut out = String::new();
-    for part in p.split('.') {
+    for part in p.split('.').filter(|part| *part != "?") {
         if !out.is_empty() && part.chars().all(|c| c.is_ascii_digit()) {
             out.push_str(&format!("[{part}]"));
         } else {
@@ -188,6 +189,62 @@ mod tests {
     fn the_rtu_gap_is_three_and_a_half_characters_unless_set() {
         assert_eq!(rtu_gap(9600), std::time::Duration::from_micros(4010));
         assert_eq!(rtu_gap(115_200), std::time::Duration::from_micros(1750));
+    }
+
+    #[test]
+    fn alarm_mqtt_publishes_under_the_site_id_with_a_client_id_of_its_own_unless_told() {
+        let text = std::fs::read_to_string(MINIMAL).unwrap();
+        assert!(load_str("site.toml", &text, env(&[])).unwrap().alarm_mqtt.is_none());
+        let plan = load_str(
+            "site.toml",
+            &format!("{text}\n[alarm_mqtt]\nbroker = \"broker\"\n"),
+            env(&[]),
+        )
+        .unwrap();
+        let a = plan.alarm_mqtt.expect("[alarm_mqtt] is planned");
+        assert_eq!(plan.brokers[a.broker].id, "broker");
+        assert_eq!(a.topic_prefix, "facmon/tower");
+        assert_eq!(a.client_id, "facmon-broker-alarms");
+        let plan = load_str(
+            "site.toml",
+            &format!(
+                "{text}\n[alarm_mqtt]\nbroker = \"broker\"\ntopic_prefix = \"bms/tower\"\nclient_id = \"pub-1\"\n"
+            ),
+            env(&[]),
+        )
+        .unwrap();
+        let a = plan.alarm_mqtt.unwrap();
+        assert_eq!((a.topic_prefix.as_str(), a.client_id.as_str()), ("bms/tower", "pub-1"));
+    }
+
+    #[test]
+    fn alarm_mqtt_mistakes_are_all_reported() {
+        let broken = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/configs/broken/unknown_alarm_broker.toml"
+        );
+        let e = load_with_env(Path::new(broken), env(&[])).unwrap_err();
+        assert_eq!(e.issues.len(), 1, "{e}");
+        assert_eq!(e.issues[0].key, "alarm_mqtt.broker");
+        assert!(
+            e.issues[0].problem.contains("broker \"site-broker\" is not defined"),
+            "{e}"
+        );
+        assert!(e.issues[0].hint.contains("bms-broker"), "{e}");
+
+        let text = std::fs::read_to_string(MINIMAL).unwrap();
+        let e = load_str(
+            "site.toml",
+            &format!("{text}\n[alarm_mqtt]\nbroker = \"broker\"\ntopic_prefix = \"bms/#\"\nclient_id = \"facmon-broker\"\ncolour = 1\n"),
+            env(&[]),
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = e.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["alarm_mqtt.colour", "alarm_mqtt.topic_prefix", "alarm_mqtt.client_id"],
+            "{e}"
+        );
     }
 
     #[test]

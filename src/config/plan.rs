@@ -176,6 +176,18 @@ pub struct Plan {
     pub rule_settings: RuleSettings,
     /// `[[custom_rules]]`, checked.
     pub custom_rules: Vec<CustomRule>,
+    /// `[alarm_mqtt]`, checked; `None` = alarms are not published on MQTT.
+    pub alarm_mqtt: Option<AlarmMqtt>,
+}
+
+/// Where alarms are published on MQTT (`sinks::mqtt_alarms`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AlarmMqtt {
+    /// Index into [`Plan::brokers`].
+    pub broker: usize,
+    /// No trailing `/`, no wildcards.
+    pub topic_prefix: String,
+    pub client_id: String,
 }
 
 impl Plan {
@@ -334,6 +346,10 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         issues.push(p.key, p.problem, p.hint);
     }
     super::points::check_overlaps(&points, &devices, &mut issues);
+    let alarm_mqtt = raw
+        .alarm_mqtt
+        .as_ref()
+        .and_then(|a| alarm_mqtt(a, &site, &brokers, &mut issues));
 
     if !issues.is_empty() {
         return Err(issues.0);
@@ -349,6 +365,53 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         data_dir: PathBuf::from(raw.data_dir.clone().unwrap_or_else(|| "data".into())),
         rule_settings: site_rules,
         custom_rules,
+        alarm_mqtt,
+    })
+}
+
+/// Checks `[alarm_mqtt]`: the broker must be defined, the prefix usable as a topic prefix,
+/// and the client id its own (a broker drops the older of two connections with one id).
+fn alarm_mqtt(
+    a: &super::raw::RawAlarmMqtt,
+    site: &Site,
+    brokers: &[MqttBroker],
+    issues: &mut Issues,
+) -> Option<AlarmMqtt> {
+    let Some(broker) = brokers.iter().position(|b| b.id == a.broker) else {
+        let ids: Vec<&str> = brokers.iter().map(|b| b.id.as_str()).collect();
+        issues.push(
+            "alarm_mqtt.broker",
+            format!("broker \"{}\" is not defined", a.broker),
+            format!("name the id of an [[mqtt_brokers]] entry: {}", join(ids.iter())),
+        );
+        return None;
+    };
+    let topic_prefix = a.topic_prefix.clone().unwrap_or_else(|| format!("facmon/{}", site.id));
+    if topic_prefix.is_empty() || topic_prefix.contains(['+', '#', '\0']) || topic_prefix.ends_with('/') {
+        issues.push(
+            "alarm_mqtt.topic_prefix",
+            format!("\"{topic_prefix}\" cannot start a topic name"),
+            "write a topic without wildcards (+ #) and without a trailing /, e.g. \"facmon/tower-a\"",
+        );
+    }
+    let client_id = a
+        .client_id
+        .clone()
+        .unwrap_or_else(|| format!("{}-alarms", brokers[broker].client_id));
+    if client_id.is_empty() || client_id == brokers[broker].client_id {
+        issues.push(
+            "alarm_mqtt.client_id",
+            format!(
+                "\"{client_id}\" is not a client id of its own (the broker entry \"{}\" uses \"{}\")",
+                a.broker, brokers[broker].client_id
+            ),
+            "leave client_id out (it defaults to the broker's client id + \"-alarms\") or give another",
+        );
+    }
+    Some(AlarmMqtt {
+        broker,
+        topic_prefix,
+        client_id,
     })
 }
 

@@ -39,6 +39,26 @@ pub struct RawConfig {
     /// one point role (`rules/custom.rs`).
     #[serde(default)]
     pub custom_rules: Vec<RawCustomRule>,
+    /// `[alarm_mqtt]`: publish every alarm's state (retained) and every lifecycle event on an
+    /// MQTT broker for other systems to subscribe to. Absent = no MQTT publishing.
+    #[serde(default)]
+    pub alarm_mqtt: Option<RawAlarmMqtt>,
+}
+
+/// `[alarm_mqtt]` as written.
+#[derive(Debug, Deserialize)]
+pub struct RawAlarmMqtt {
+    /// Id of the `[[mqtt_brokers]]` entry to publish to; its URL, TLS, credentials and
+    /// keep-alive are used.
+    pub broker: String,
+    /// Topics start with this: `<prefix>/alarms/<equipment>/<rule>` and `<prefix>/events`.
+    /// Default `facmon/<site id>`.
+    #[serde(default)]
+    pub topic_prefix: Option<String>,
+    /// MQTT client id of the publisher. Default `<the broker's client_id>-alarms`; it must
+    /// differ from the broker's own `client_id` (one id, one connection).
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 /// One configured rule. Exactly one condition key (`above`, `below`, `equals`,

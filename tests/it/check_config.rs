@@ -105,6 +105,11 @@ fn each_kind_of_mistake_is_named() {
             "role running is an on/off signal",
         ),
         ("wrong_value_type.toml", "modbus_tcp[0].port", "invalid"),
+        (
+            "unknown_alarm_broker.toml",
+            "alarm_mqtt.broker",
+            "broker \"site-broker\" is not defined",
+        ),
     ];
     for (file, key, problem) in cases {
         let path = format!("tests/configs/broken/{file}");

@@ -53,8 +53,41 @@ fn expect_line(
     }
 }
 
+/// A line the demo must print: what it is (for the failure message) and how to recognise it.
+type Wanted<'a> = (&'a str, fn(&str) -> bool);
+
+/// Waits until each of `wanted` has matched a line, in whatever order they come; the budget
+/// bounds the whole wait and the failure names what was never seen.
+#[allow(clippy::disallowed_methods)] // bounds a subprocess's output, not a measurement
+fn expect_all(rx: &mpsc::Receiver<String>, within: Duration, seen: &mut Vec<String>, wanted: &[Wanted<'_>]) {
+    let deadline = std::time::Instant::now() + within;
+    let mut missing: Vec<&Wanted<'_>> = wanted.iter().collect();
+    while !missing.is_empty() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let Ok(line) = rx.recv_timeout(left) else {
+            let names: Vec<&str> = missing.iter().map(|(what, _)| *what).collect();
+            panic!(
+                "not seen within {within:?}: {}. Output so far:\n{}",
+                names.join("; "),
+                seen.join("\n")
+            );
+        };
+        missing.retain(|(_, pred)| !pred(&line));
+        seen.push(line);
+    }
+}
+
+/// An alarm line announcing `key` (`"WAT-02 booster-set"`), not an update of it.
+fn raised(line: &str, key: &str) -> bool {
+    line.contains("⚠ ALARM ") && line.contains(&format!(" {key}"))
+}
+
+fn cleared(line: &str, key: &str) -> bool {
+    line.contains(&format!("✓ cleared {key}"))
+}
+
 #[test]
-fn the_demo_shows_every_equipment_trips_a_scenario_and_exits_cleanly_on_ctrl_c() {
+fn the_demo_shows_every_equipment_trips_and_clears_its_alarms_and_exits_cleanly_on_ctrl_c() {
     let (mut child, rx) = spawn_demo();
     let mut seen = Vec::new();
     expect_line(&rx, Duration::from_secs(10), "the plant table", &mut seen, |l| {
@@ -82,8 +115,39 @@ fn the_demo_shows_every_equipment_trips_a_scenario_and_exits_cleanly_on_ctrl_c()
     expect_line(&rx, Duration::from_secs(60), "mains lost", &mut seen, |l| {
         l.contains("ats-1.mains_available") && l.contains("ON → off")
     });
+    // Then the outage, the flooding sump pit and the booster set without a pump trip their
+    // alarms, and all but the outage clear by about 70 s (see simulators/scenarios/demo.toml).
+    expect_all(
+        &rx,
+        Duration::from_secs(120),
+        &mut seen,
+        &[
+            ("PWR-01 raised", |l| raised(l, "PWR-01 ats-1")),
+            ("PWR-02 raised", |l| raised(l, "PWR-02 gen-1")),
+            ("PWR-02 cleared", |l| cleared(l, "PWR-02 gen-1")),
+            ("DRN-01 raised", |l| raised(l, "DRN-01 sump-b2")),
+            ("DRN-02 raised", |l| raised(l, "DRN-02 sump-b2")),
+            ("DRN-02 cleared", |l| cleared(l, "DRN-02 sump-b2")),
+            ("DRN-01 cleared", |l| cleared(l, "DRN-01 sump-b2")),
+            ("WAT-01 raised", |l| raised(l, "WAT-01 booster-set")),
+            ("WAT-02 raised", |l| raised(l, "WAT-02 booster-set")),
+            ("WAT-02 cleared", |l| cleared(l, "WAT-02 booster-set")),
+        ],
+    );
+    // PWR-02's alarm line is followed by its diagnosis, in both languages.
+    let at = seen.iter().position(|l| raised(l, "PWR-02 gen-1")).expect("seen above");
+    let diagnosis = seen[at + 1..].iter().take(2).cloned().collect::<Vec<_>>().join("\n");
+    assert!(
+        diagnosis.contains("诊断")
+            && diagnosis.contains("手动")
+            && diagnosis.contains("diagnosis: ")
+            && diagnosis.contains("MANUAL"),
+        "PWR-02 names the selector at MANUAL:\n{}\n{diagnosis}",
+        seen[at]
+    );
 
-    // Ctrl-C while the demo is busy printing changes (the moment a lost signal once hung it).
+    // Ctrl-C while the demo is busy printing changes (the moment a lost signal once hung it):
+    // the standby pump has just started and the mains return a few seconds later.
     assert_eq!(stop(&mut child, "-INT"), Some(0), "Ctrl-C must exit 0");
 }
 

@@ -3,9 +3,11 @@
 
 mod support;
 
+mod alarm_mqtt;
 mod alarms;
 mod check_config;
 mod demo;
 mod kpi;
 mod modbus;
 mod mqtt;
+mod restart;

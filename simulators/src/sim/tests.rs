@@ -33,6 +33,7 @@ fn the_demo_plays_out_as_documented() {
     play(
         "demo",
         &[
+            (6.5, "standby left in HAND", |b| !b.booster().pumps[1].auto_mode),
             (8.5, "generator left in MANUAL", |b| {
                 b.power().generator.mode == crate::building::GenMode::Manual
             }),
@@ -43,19 +44,46 @@ fn the_demo_plays_out_as_documented() {
             (30.0, "control room on backup", |b| {
                 !b.power().rooms[0].normal_supply_ok() && b.power().rooms[0].backup_supply_ok()
             }),
-            (39.9, "generator still starting", |b| b.power().generator.starting()),
+            (30.0, "pit B2 filling, below high, its pump dead", |b| {
+                let pit = &b.sumps()[0];
+                !pit.high_float() && pit.level_m > 1.1 && !pit.pump.running()
+            }),
+            (31.5, "pit B2 high float", |b| b.sumps()[0].high_float()),
+            (39.9, "generator still starting, pit B2 below high-high", |b| {
+                b.power().generator.starting() && !b.sumps()[0].high_high_float()
+            }),
             (40.1, "generator running", |b| b.power().generator.running()),
+            (41.5, "pit B2 high-high float", |b| b.sumps()[0].high_high_float()),
             (45.1, "ATS on generator", |b| {
                 b.power().ats.position == AtsPosition::Generator
             }),
-            (45.2, "duty pump running again", |b| b.booster().pumps[0].running()),
-            (52.1, "standby took over", |b| b.booster().pumps[1].running()),
-            (56.1, "pump room wet", |b| b.leaks()[1].wet),
+            (45.2, "duty pump and sump pump running again", |b| {
+                b.booster().pumps[0].running() && b.sumps()[0].pump.running()
+            }),
+            (47.0, "the storm outruns the sump pump", |b| b.sumps()[0].level_m > 1.78),
+            (52.1, "standby in HAND: nothing runs", |b| {
+                b.booster().pumps.iter().all(|p| !p.running())
+            }),
+            (54.5, "pit B2 still high-high", |b| b.sumps()[0].high_high_float()),
+            (56.1, "pit B2 below high-high, pump room wet", |b| {
+                !b.sumps()[0].high_high_float() && b.leaks()[1].wet
+            }),
+            (68.0, "pit B2 still high", |b| b.sumps()[0].high_float()),
+            (69.5, "pit B2 below high", |b| !b.sumps()[0].high_float()),
+            (69.9, "nothing runs yet, no pressure", |b| {
+                b.booster().pumps.iter().all(|p| !p.running()) && b.booster().pressure_bar() < 0.5
+            }),
+            (70.2, "standby in AUTO runs", |b| b.booster().pumps[1].running()),
             (80.1, "back on mains", |b| b.power().ats.position == AtsPosition::Mains),
             (89.9, "cooling down", |b| b.power().generator.cooling_down()),
             (90.1, "generator stopped", |b| !b.power().generator.running()),
-            (95.2, "duty back, standby stopped, floor dry", |b| {
-                b.booster().pumps[0].running() && !b.booster().pumps[1].running() && !b.leaks()[1].wet
+            (93.0, "sump pump still drawing down", |b| b.sumps()[0].pump.running()),
+            (95.2, "duty back, standby stopped, floor dry, pit B2 drained", |b| {
+                b.booster().pumps[0].running()
+                    && !b.booster().pumps[1].running()
+                    && !b.leaks()[1].wet
+                    && !b.sumps()[0].pump.running()
+                    && b.sumps()[0].level_m <= 0.4
             }),
         ],
     );

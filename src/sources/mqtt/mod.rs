@@ -58,10 +58,22 @@ struct Tracked {
     stale: bool,
 }
 
-fn options(b: &MqttBroker) -> Result<MqttOptions, String> {
-    let mut o = MqttOptions::new(&b.client_id, &b.host, b.port);
+/// Why a broker's connection options could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("cannot read CA file {0}: {1}")]
+    CaFile(std::path::PathBuf, std::io::Error),
+    #[error("mqtts:// needs ca_file (the CA that signed the broker's certificate)")]
+    NoCaFile,
+}
+
+/// Connection options for a configured broker: address, keep-alive, credentials and TLS.
+///
+/// Shared by every client facmon opens (ingestion here, the alarm publisher in
+/// `sinks::mqtt_alarms`); each caller sets its own client id and session semantics.
+pub fn options(b: &MqttBroker, client_id: &str) -> Result<MqttOptions, OptionsError> {
+    let mut o = MqttOptions::new(client_id, &b.host, b.port);
     o.set_keep_alive(b.keep_alive);
-    o.set_clean_session(true);
     if let (Some(u), Some(p)) = (&b.username, &b.password) {
         o.set_credentials(u, p);
     } else if let Some(u) = &b.username {
@@ -69,8 +81,8 @@ fn options(b: &MqttBroker) -> Result<MqttOptions, String> {
     }
     if b.tls {
         let ca = match &b.ca_file {
-            Some(path) => std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?,
-            None => return Err("mqtts:// needs ca_file (the CA that signed the broker's certificate)".into()),
+            Some(path) => std::fs::read(path).map_err(|e| OptionsError::CaFile(path.clone(), e))?,
+            None => return Err(OptionsError::NoCaFile),
         };
         o.set_transport(Transport::Tls(TlsConfiguration::Simple {
             ca,
@@ -81,6 +93,12 @@ fn options(b: &MqttBroker) -> Result<MqttOptions, String> {
     Ok(o)
 }
 
+/// How long to wait before reconnecting after `failures` consecutive failures: rumqttc
+/// reconnects on the next poll, so without a wait a dead broker would be hammered.
+pub fn reconnect_delay(failures: u32) -> Duration {
+    Duration::from_millis(250u64.saturating_mul(1 << failures.min(5))).min(Duration::from_secs(5))
+}
+
 async fn run_broker(
     b: MqttBroker,
     board: usize,
@@ -88,9 +106,13 @@ async fn run_broker(
     shared: Shared,
     shutdown: Shutdown,
 ) {
-    let opts = match options(&b) {
-        Ok(o) => o,
+    let opts = match options(&b, &b.client_id) {
+        Ok(mut o) => {
+            o.set_clean_session(true);
+            o
+        }
         Err(e) => {
+            let e = e.to_string();
             tracing::error!("{e}");
             shared.board.record_failure(board, &e, shared.clock.now());
             return;
@@ -138,8 +160,7 @@ async fn run_broker(
                     shared.board.record_failure(board, &why, now);
                     let why: Arc<str> = why.into();
                     shared.store.apply(tracked.iter_mut().map(|t| { t.stale = true; (t.index, Reading::Stale(why.clone())) }), now);
-                    // rumqttc reconnects on the next poll; wait first so a dead broker is not hammered.
-                    let delay = Duration::from_millis(250u64.saturating_mul(1 << failures.min(5))).min(Duration::from_secs(5));
+                    let delay = reconnect_delay(failures);
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
                         _ = tokio::time::sleep(delay) => {}

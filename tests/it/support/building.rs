@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use facmon::clock;
-use facmon::config;
+use facmon::config::raw::{RawRules, RawSetting};
+use facmon::config::{self, Plan};
 use facmon::daemon::Daemon;
+use facmon::rules::settings;
 use facmon::shutdown::Shutdown;
 use facmon_sim::{MqttTarget, Sim, SimConfig};
 
@@ -32,9 +34,16 @@ pub struct Building {
 
 impl Building {
     pub async fn start(parts: Parts) -> Building {
+        Building::start_with(parts, |_| {}).await
+    }
+
+    /// As [`Building::start`], with `adjust` changing the loaded plan first: a test that
+    /// cannot wait out a procedure's 30 min shortens it with [`set_rule`].
+    pub async fn start_with(parts: Parts, adjust: impl FnOnce(&mut Plan)) -> Building {
         super::init_logging();
         let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"));
         let mut plan = config::load_with_env(path, Some(HashMap::new())).expect("config/demo.toml is valid");
+        adjust(&mut plan);
         let tcp = if parts.tcp {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let a = l.local_addr().expect("addr");
@@ -58,6 +67,10 @@ impl Building {
         } else {
             None
         };
+        if broker.is_none() {
+            // Nothing to publish alarms to: never reach a broker the machine may run.
+            plan.alarm_mqtt = None;
+        }
         let mqtt = broker.as_ref().map(|b| {
             assert!(plan.set_broker_address("site-broker", "127.0.0.1", b.port));
             MqttTarget::new("127.0.0.1".to_string(), b.port)
@@ -92,5 +105,25 @@ impl Building {
     pub async fn stop(self) {
         self.daemon.stop(Duration::from_secs(3)).await;
         self.sim.shutdown().await;
+    }
+}
+
+/// Sets `[equipment.rules.<rule>] <key> = <value>` for one equipment, checked as config load
+/// checks that table: an unknown rule or key, a value out of range or a rule that does not
+/// report on the equipment's kind fails the test instead of being ignored.
+pub fn set_rule(plan: &mut Plan, equipment: &str, rule: &str, key: &str, value: f64) {
+    let eq = plan
+        .equipment
+        .iter_mut()
+        .find(|e| e.id == equipment)
+        .unwrap_or_else(|| panic!("no equipment {equipment} in config/demo.toml"));
+    let raw: RawRules = [(rule.to_string(), [(key.to_string(), RawSetting::Float(value))].into())].into();
+    let (checked, issues) = settings::resolve(Some(eq.kind), &raw);
+    assert!(
+        issues.is_empty(),
+        "[equipment.rules.{rule}] {key} = {value} on {equipment}: {issues:?}"
+    );
+    for (id, o) in checked.0 {
+        eq.rule_settings.0.entry(id).or_default().values.extend(o.values);
     }
 }

@@ -1,0 +1,131 @@
+//! The daemon's embedded database: one SQLite file, `facmon.db`, in the data directory.
+//!
+//! Every durable table of facmon (the alarm journal, the alarm stage's saved state, and the
+//! stages that come after it) lives in this one file, so a backup is one copy and a restore
+//! is one file. WAL mode lets readers (`facmon kpi`, the API) run while the daemon writes;
+//! `synchronous = NORMAL` keeps every commit through a crash of the process (`kill -9`) and
+//! loses at most the last commits on a power cut, which the daemon re-derives from the plant.
+//!
+//! The schema version is `PRAGMA user_version`; [`open`] applies the migrations the file
+//! lacks, each in its own transaction, so an old file is upgraded in place and a new one is
+//! created complete. Migrations are only ever appended.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::Connection;
+
+/// The database file's name inside the data directory.
+pub const FILE_NAME: &str = "facmon.db";
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("database {0}: {1}")]
+    Sqlite(PathBuf, rusqlite::Error),
+    #[error("database {0} has schema version {1}, newer than this facmon knows ({2}); upgrade facmon")]
+    TooNew(PathBuf, i64, usize),
+}
+
+/// The schema, one step per version.
+const MIGRATIONS: &[&str] = &[
+    // 1: every alarm lifecycle transition, append-only.
+    "CREATE TABLE alarm_journal (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        equipment TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        severity TEXT,
+        announce INTEGER NOT NULL,
+        incident INTEGER,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX alarm_journal_at ON alarm_journal(at_ms);",
+    // 2: what the alarm stage needs after a restart (alarm book, rule timers, run history),
+    // one JSON document per name, replaced as it changes.
+    "CREATE TABLE alarm_state (
+        name TEXT PRIMARY KEY,
+        saved_at_ms INTEGER NOT NULL,
+        json TEXT NOT NULL
+    );",
+];
+
+/// An open database and its path (for error messages).
+pub struct Db {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+impl Db {
+    /// Wraps a SQLite error with this database's path.
+    pub fn err(&self, e: rusqlite::Error) -> DbError {
+        DbError::Sqlite(self.path.clone(), e)
+    }
+}
+
+/// Opens (creating if needed) `facmon.db` in `data_dir` and brings its schema up to date.
+pub fn open(data_dir: &Path) -> Result<Db, DbError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| DbError::DataDir(data_dir.to_path_buf(), e))?;
+    let path = data_dir.join(FILE_NAME);
+    let err = |e| DbError::Sqlite(path.clone(), e);
+    let mut conn = Connection::open(&path).map_err(err)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(err)?;
+    if version > MIGRATIONS.len() as i64 {
+        return Err(DbError::TooNew(path, version, MIGRATIONS.len()));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(Db { conn, path })
+}
+
+/// Wall time as stored: milliseconds since the Unix epoch (0 before it).
+pub fn millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The inverse of [`millis`].
+pub fn from_millis(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_gets_every_migration_and_reopening_applies_none_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let db = open(dir.path()).unwrap();
+        let version: i64 = db.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let mode: String = db.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_file_from_a_newer_facmon_is_refused_rather_than_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).unwrap();
+        db.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(db);
+        match open(dir.path()) {
+            Err(e @ DbError::TooNew(..)) => assert!(e.to_string().contains("upgrade facmon"), "{e}"),
+            Err(e) => panic!("wrong error {e}"),
+            Ok(_) => panic!("a newer schema must be refused"),
+        }
+    }
+}
