@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs facmon's whole test suite on a fresh Debian machine with Rust.
-# Installs what the integration tests need (mosquitto, socat, mbpoll) with apt when missing,
-# checks formatting and clippy lints, then runs every test of the workspace with
-# cargo-nextest (or cargo test without it).
+# Installs what the integration tests need with apt when missing (mosquitto, socat, mbpoll,
+# InfluxDB 1.x, VictoriaMetrics, Node.js with npm for the dashboard check), checks
+# formatting and clippy lints, then runs every test of the workspace with cargo-nextest
+# (or cargo test without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,15 +12,27 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 have mosquitto || missing+=(mosquitto)
 have socat || missing+=(socat)
 have mbpoll || missing+=(mbpoll)
+have influxd || missing+=(influxdb)
+# Debian's package installs `victoria-metrics`; upstream's release binary is `-prod`.
+have victoria-metrics || have victoria-metrics-prod || missing+=(victoria-metrics)
+have node || missing+=(nodejs)
+have npm || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} with apt"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  # The packages' services must not grab the default ports; tests start their own servers.
-  echo exit 101 | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  $SUDO rm -f /usr/sbin/policy-rc.d
+  # The packages' services must not start (they would hold 1883, 8086, 8088, 8428); the tests
+  # start their own servers on free ports. A policy-rc.d that was already there stays.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    echo exit 101 | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+  [ -z "$own_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 export PATH="$PATH:/usr/sbin"
 

@@ -52,6 +52,10 @@ const MIGRATIONS: &[&str] = &[
         saved_at_ms INTEGER NOT NULL,
         json TEXT NOT NULL
     );",
+    // 3: the alarm's state right after each journaled transition, for the outputs that
+    // replay the journal (time series).
+    "ALTER TABLE alarm_journal ADD COLUMN state TEXT;
+    ALTER TABLE alarm_journal ADD COLUMN active INTEGER;",
 ];
 
 /// An open database and its path (for error messages).

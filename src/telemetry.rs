@@ -42,12 +42,37 @@ pub struct Metrics {
     /// payload was too large. Dropped states are not counted: they are always republished.
     pub sink_mqtt_dropped: Counter,
     pub sink_mqtt_connection_errors: Counter,
+    /// Lines the time-series databases took (all `[[influx]]` targets together).
+    pub sink_influx_lines_written: Counter,
+    /// Reading lines dropped because a queue was over `queue_max_bytes`.
+    pub sink_influx_lines_dropped: Counter,
+    /// Lines a database refused as malformed (HTTP 400): not retried.
+    pub sink_influx_lines_refused: Counter,
+    pub sink_influx_write_errors: Counter,
+    /// Store-and-forward queues: batches, bytes, and the age of the oldest batch.
+    pub sink_influx_queue_batches: Gauge,
+    pub sink_influx_queue_bytes: Gauge,
+    pub sink_influx_queue_oldest_seconds: Gauge,
+}
+
+/// A value that goes up and down.
+#[derive(Debug, Default)]
+pub struct Gauge(AtomicU64);
+
+impl Gauge {
+    pub fn set(&self, v: u64) {
+        self.0.store(v, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &Counter); 13] = [
+        let rows: [(&str, &str, &Counter); 17] = [
             (
                 "facmon_modbus_requests_total",
                 "Modbus read requests sent",
@@ -113,12 +138,55 @@ impl Metrics {
                 "Alarm MQTT publisher connection failures",
                 &self.sink_mqtt_connection_errors,
             ),
+            (
+                "facmon_sink_influx_lines_written_total",
+                "Lines the time-series databases took",
+                &self.sink_influx_lines_written,
+            ),
+            (
+                "facmon_sink_influx_lines_dropped_total",
+                "Reading lines dropped because a time-series queue was full",
+                &self.sink_influx_lines_dropped,
+            ),
+            (
+                "facmon_sink_influx_lines_refused_total",
+                "Lines a time-series database refused as malformed",
+                &self.sink_influx_lines_refused,
+            ),
+            (
+                "facmon_sink_influx_write_errors_total",
+                "Failed time-series write requests (retried)",
+                &self.sink_influx_write_errors,
+            ),
         ];
         let mut out = String::new();
         for (name, help, c) in rows {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
                 c.get()
+            ));
+        }
+        let gauges: [(&str, &str, &Gauge); 3] = [
+            (
+                "facmon_sink_influx_queue_batches",
+                "Batches waiting in the time-series queues",
+                &self.sink_influx_queue_batches,
+            ),
+            (
+                "facmon_sink_influx_queue_bytes",
+                "Bytes waiting in the time-series queues",
+                &self.sink_influx_queue_bytes,
+            ),
+            (
+                "facmon_sink_influx_queue_oldest_seconds",
+                "Age of the oldest batch waiting in a time-series queue",
+                &self.sink_influx_queue_oldest_seconds,
+            ),
+        ];
+        for (name, help, g) in gauges {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}\n",
+                g.get()
             ));
         }
         out

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{Transition, TransitionKind};
+use super::{AlarmState, Transition, TransitionKind};
 use crate::db::{self, Db, DbError};
 
 /// Why the journal could not be used.
@@ -31,6 +31,17 @@ pub struct JournalRow {
     pub severity: Option<String>,
     pub announce: bool,
     pub incident: Option<i64>,
+    /// The alarm's state right after the transition (`unacknowledged`, …); `None` for
+    /// equipment-level (`*`) rows and rows written before facmon recorded it.
+    pub state: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// The alarm's state right after a transition, journaled with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stamp {
+    pub state: Option<AlarmState>,
+    pub active: bool,
 }
 
 /// The open journal.
@@ -48,14 +59,15 @@ impl Journal {
 
     /// Appends transitions in one transaction (all or none).
     pub fn append(&mut self, transitions: &[Transition]) -> Result<(), JournalError> {
-        self.record(transitions, &[], SystemTime::UNIX_EPOCH)
+        self.record(transitions, &[], &[], SystemTime::UNIX_EPOCH)
     }
 
-    /// Appends transitions and replaces saved state documents (`(name, json)`), all in one
-    /// transaction.
+    /// Appends transitions (with `stamps[i]` the state after `transitions[i]`, when given) and
+    /// replaces saved state documents (`(name, json)`), all in one transaction.
     pub fn record(
         &mut self,
         transitions: &[Transition],
+        stamps: &[Stamp],
         state: &[(&str, &str)],
         now: SystemTime,
     ) -> Result<(), JournalError> {
@@ -66,10 +78,11 @@ impl Journal {
             .map_err(|e| DbError::Sqlite(self.db.path.clone(), e))?;
         let result = (|| {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO alarm_journal (at_ms, rule, equipment, kind, actor, severity, announce, incident, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO alarm_journal (at_ms, rule, equipment, kind, actor, severity, announce, incident, detail, state, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
-            for t in transitions {
+            for (i, t) in transitions.iter().enumerate() {
+                let stamp = stamps.get(i);
                 let detail = serde_json::to_string(&t.kind).unwrap_or_else(|_| "{}".into());
                 insert.execute(params![
                     db::millis(t.at),
@@ -80,7 +93,9 @@ impl Journal {
                     t.severity.map(|s| s.as_str()),
                     t.announce,
                     t.incident.map(|i| i as i64),
-                    detail
+                    detail,
+                    stamp.and_then(|s| s.state).map(|s| s.as_str()),
+                    stamp.map(|s| s.active),
                 ])?;
             }
             let mut save = tx.prepare_cached(
@@ -108,33 +123,80 @@ impl Journal {
 
     /// Every row at or after `since`, oldest first.
     pub fn since(&self, since: SystemTime) -> Result<Vec<JournalRow>, JournalError> {
-        let err = |e| self.db.err(e);
-        let mut stmt = self
-            .db
+        self.rows("at_ms >= ?1 ORDER BY seq", db::millis(since), i64::MAX)
+    }
+
+    /// Up to `limit` rows after sequence number `seq`, oldest first: how an output replays
+    /// the journal from its own cursor.
+    pub fn after(&self, seq: i64, limit: usize) -> Result<Vec<JournalRow>, JournalError> {
+        self.rows(
+            "seq > ?1 ORDER BY seq LIMIT ?2",
+            seq,
+            limit.min(i64::MAX as usize) as i64,
+        )
+    }
+
+    /// The newest sequence number (0 when empty).
+    pub fn last_seq(&self) -> Result<i64, JournalError> {
+        self.db
             .conn
-            .prepare(
-                "SELECT seq, at_ms, rule, equipment, kind, actor, severity, announce, incident
-                 FROM alarm_journal WHERE at_ms >= ?1 ORDER BY seq",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map(params![db::millis(since)], |r| {
-                Ok(JournalRow {
-                    seq: r.get(0)?,
-                    at: db::from_millis(r.get(1)?),
-                    rule: r.get(2)?,
-                    equipment: r.get(3)?,
-                    kind: r.get(4)?,
-                    actor: r.get(5)?,
-                    severity: r.get(6)?,
-                    announce: r.get(7)?,
-                    incident: r.get(8)?,
-                })
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM alarm_journal", [], |r| r.get(0))
+            .map_err(|e| self.db.err(e))
+    }
+
+    fn rows(&self, filter: &str, a: i64, limit: i64) -> Result<Vec<JournalRow>, JournalError> {
+        let err = |e| self.db.err(e);
+        let sql = format!(
+            "SELECT seq, at_ms, rule, equipment, kind, actor, severity, announce, incident, state, active
+             FROM alarm_journal WHERE {filter}"
+        );
+        let mut stmt = self.db.conn.prepare_cached(&sql).map_err(err)?;
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(JournalRow {
+                seq: r.get(0)?,
+                at: db::from_millis(r.get(1)?),
+                rule: r.get(2)?,
+                equipment: r.get(3)?,
+                kind: r.get(4)?,
+                actor: r.get(5)?,
+                severity: r.get(6)?,
+                announce: r.get(7)?,
+                incident: r.get(8)?,
+                state: r.get(9)?,
+                active: r.get(10)?,
             })
-            .map_err(err)?;
+        };
+        let rows = if filter.contains("?2") {
+            stmt.query_map(params![a, limit], map)
+        } else {
+            stmt.query_map(params![a], map)
+        }
+        .map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
     }
 }
+
+/// Every transition kind's tag, in lifecycle order (documented in docs/timeseries.md).
+pub const KIND_NAMES: [&str; 18] = [
+    "raised",
+    "updated",
+    "cleared",
+    "latch_held",
+    "latch_reset",
+    "acknowledged",
+    "shelved",
+    "unshelved",
+    "suppressed",
+    "unsuppressed",
+    "out_of_service",
+    "back_in_service",
+    "unknown",
+    "known",
+    "chatter_started",
+    "chatter_ended",
+    "incident_opened",
+    "incident_closed",
+];
 
 /// The transition kind's tag, as stored and counted.
 pub fn kind_name(k: &TransitionKind) -> &'static str {
@@ -216,8 +278,8 @@ mod tests {
         {
             let mut j = Journal::open(dir.path()).unwrap();
             assert_eq!(j.load_state("timers").unwrap(), None);
-            j.record(&[], &[("timers", "[1]"), ("book", "{}")], at).unwrap();
-            j.record(&[], &[("timers", "[2]")], at).unwrap();
+            j.record(&[], &[], &[("timers", "[1]"), ("book", "{}")], at).unwrap();
+            j.record(&[], &[], &[("timers", "[2]")], at).unwrap();
         }
         let j = Journal::open(dir.path()).unwrap();
         assert_eq!(j.load_state("timers").unwrap().as_deref(), Some("[2]"));

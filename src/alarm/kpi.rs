@@ -129,6 +129,8 @@ mod tests {
             severity: None,
             announce: true,
             incident: None,
+            state: None,
+            active: None,
         }
     }
 

@@ -39,6 +39,41 @@ pub enum AlarmState {
     OutOfService,
 }
 
+impl AlarmState {
+    /// Every state, in code order.
+    pub const ALL: [AlarmState; 7] = [
+        AlarmState::Normal,
+        AlarmState::Unacknowledged,
+        AlarmState::Acknowledged,
+        AlarmState::ReturnedUnacknowledged,
+        AlarmState::Shelved,
+        AlarmState::Suppressed,
+        AlarmState::OutOfService,
+    ];
+
+    /// The name used in the journal, on MQTT and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmState::Normal => "normal",
+            AlarmState::Unacknowledged => "unacknowledged",
+            AlarmState::Acknowledged => "acknowledged",
+            AlarmState::ReturnedUnacknowledged => "returned_unacknowledged",
+            AlarmState::Shelved => "shelved",
+            AlarmState::Suppressed => "suppressed",
+            AlarmState::OutOfService => "out_of_service",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AlarmState> {
+        AlarmState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The integer code written to the time series (docs/timeseries.md).
+    pub fn code(self) -> i64 {
+        AlarmState::ALL.iter().position(|s| *s == self).unwrap_or(0) as i64
+    }
+}
+
 /// An operator's shelve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shelve {

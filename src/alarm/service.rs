@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::Instrument;
 
-use super::journal::Journal;
+use super::journal::{Journal, Stamp};
 use super::{AlarmBook, OperationError, SavedBook, Transition, TransitionKind};
 use crate::config::Plan;
 use crate::rules::engine::RuleEngine;
@@ -97,7 +97,8 @@ impl Alarms {
         let mut stage = self.lock();
         let t = op(&mut stage.book, now)?;
         let saved = save_book(&stage.book);
-        self.record(&mut stage, std::slice::from_ref(&t), &[(BOOK, &saved)], now);
+        let stamps = stamps(&stage.book, std::slice::from_ref(&t));
+        self.record(&mut stage, std::slice::from_ref(&t), &stamps, &[(BOOK, &saved)], now);
         drop(stage);
         self.publish(t.clone());
         Ok(t)
@@ -114,12 +115,19 @@ impl Alarms {
 
     /// Journals transitions and saves state; a failure is logged and counted, and the
     /// alarms still go out: losing history must not silence the plant.
-    fn record(&self, stage: &mut Stage, transitions: &[Transition], state: &[(&str, &str)], now: SystemTime) {
+    fn record(
+        &self,
+        stage: &mut Stage,
+        transitions: &[Transition],
+        stamps: &[Stamp],
+        state: &[(&str, &str)],
+        now: SystemTime,
+    ) {
         let Some(journal) = stage.journal.as_mut() else { return };
         if transitions.is_empty() && state.is_empty() {
             return;
         }
-        if let Err(e) = journal.record(transitions, state, now) {
+        if let Err(e) = journal.record(transitions, stamps, state, now) {
             self.shared.metrics.journal_errors.inc();
             tracing::error!(
                 "cannot record {} alarm transitions and the alarm state: {e}",
@@ -187,6 +195,17 @@ fn restore(journal: &Journal, shared: &Shared) -> (AlarmBook, Vec<TimerRecord>, 
         );
     }
     (AlarmBook::restore(saved), timers, history)
+}
+
+/// Each transition's alarm state after the cycle, for the journal.
+fn stamps(book: &AlarmBook, transitions: &[Transition]) -> Vec<Stamp> {
+    transitions
+        .iter()
+        .map(|t| Stamp {
+            state: book.state(&t.key.rule, &t.key.equipment),
+            active: book.get(&t.key.rule, &t.key.equipment).is_some_and(|a| a.active),
+        })
+        .collect()
 }
 
 fn save_book(book: &AlarmBook) -> String {
@@ -261,7 +280,8 @@ fn cycle(
     if let Some(h) = &history {
         state.push((RUN_HISTORY, h));
     }
-    alarms.record(&mut stage, &transitions, &state, wall);
+    let stamps = stamps(&stage.book, &transitions);
+    alarms.record(&mut stage, &transitions, &stamps, &state, wall);
     drop(stage);
     if let Some(t) = timers {
         last.timers = t;

@@ -6,6 +6,7 @@
 //! problem before failing. Nothing is silently "fixed".
 
 mod error;
+mod influx;
 pub mod kinds;
 mod plan;
 mod points;
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub use error::{ConfigErrors, ConfigIssue};
+pub use influx::{InfluxApi, InfluxAuth, InfluxTarget};
 pub use plan::*;
 
 use config::{Environment, File, FileFormat};
@@ -106,6 +108,41 @@ impl Secrets {
             Some(map) => map.get(name).cloned(),
             None => std::env::var(name).ok(),
         }
+    }
+
+    /// A secret named by `<name>_env` (an environment variable) or `<name>_file` (its first
+    /// line), at config path `at`. A variable that is not set or a file that cannot be read is
+    /// reported; a file wins over a variable when both are given.
+    pub(crate) fn resolve(
+        &self,
+        at: &str,
+        name: &str,
+        var: &Option<String>,
+        file: &Option<String>,
+        issues: &mut error::Issues,
+    ) -> Option<String> {
+        let mut value = None;
+        if let Some(var) = var {
+            value = self.var(var);
+            if value.is_none() {
+                issues.push(
+                    format!("{at}.{name}_env"),
+                    format!("environment variable {var} is not set"),
+                    format!("export {var}=... before starting facmon"),
+                );
+            }
+        }
+        if let Some(file) = file {
+            match std::fs::read_to_string(file) {
+                Ok(text) => value = text.lines().next().map(str::to_string),
+                Err(e) => issues.push(
+                    format!("{at}.{name}_file"),
+                    format!("cannot read {file}: {e}"),
+                    format!("point it at a readable file holding the {name}"),
+                ),
+            }
+        }
+        value
     }
 }
 

@@ -178,6 +178,8 @@ pub struct Plan {
     pub custom_rules: Vec<CustomRule>,
     /// `[alarm_mqtt]`, checked; `None` = alarms are not published on MQTT.
     pub alarm_mqtt: Option<AlarmMqtt>,
+    /// `[[influx]]` targets, checked.
+    pub influx: Vec<super::InfluxTarget>,
 }
 
 /// Where alarms are published on MQTT (`sinks::mqtt_alarms`).
@@ -350,6 +352,7 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         .alarm_mqtt
         .as_ref()
         .and_then(|a| alarm_mqtt(a, &site, &brokers, &mut issues));
+    let influx = super::influx::targets(&raw.influx, secrets, &mut issues);
 
     if !issues.is_empty() {
         return Err(issues.0);
@@ -366,6 +369,7 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         rule_settings: site_rules,
         custom_rules,
         alarm_mqtt,
+        influx,
     })
 }
 
@@ -696,30 +700,8 @@ fn broker(i: usize, b: &RawMqttBroker, secrets: &Secrets, issues: &mut Issues) -
         },
         None => (rest.to_string(), if tls { 8883 } else { 1883 }),
     };
-    let mut secret = |key: &str, var: &Option<String>| -> Option<String> {
-        let var = var.as_ref()?;
-        let v = secrets.var(var);
-        if v.is_none() {
-            issues.push(
-                format!("{at}.{key}"),
-                format!("environment variable {var} is not set"),
-                format!("export {var}=... before starting facmon"),
-            );
-        }
-        v
-    };
-    let username = secret("username_env", &b.username_env);
-    let mut password = secret("password_env", &b.password_env);
-    if let Some(file) = &b.password_file {
-        match std::fs::read_to_string(file) {
-            Ok(text) => password = text.lines().next().map(str::to_string),
-            Err(e) => issues.push(
-                format!("{at}.password_file"),
-                format!("cannot read {file}: {e}"),
-                "point it at a readable file holding the password",
-            ),
-        }
-    }
+    let username = secrets.resolve(&at, "username", &b.username_env, &None, issues);
+    let password = secrets.resolve(&at, "password", &b.password_env, &b.password_file, issues);
     if !tls && b.ca_file.is_some() {
         issues.push(
             format!("{at}.ca_file"),

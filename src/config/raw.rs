@@ -43,6 +43,63 @@ pub struct RawConfig {
     /// MQTT broker for other systems to subscribe to. Absent = no MQTT publishing.
     #[serde(default)]
     pub alarm_mqtt: Option<RawAlarmMqtt>,
+    /// `[[influx]]`: time-series databases that get every reading, device status and alarm
+    /// event (`sinks::influx`). None = no time series.
+    #[serde(default)]
+    pub influx: Vec<RawInflux>,
+}
+
+/// One `[[influx]]` target as written. See `config::influx` for the checks and defaults.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawInflux {
+    /// Names the target in logs, metrics and its queue file (`influx-<id>.queue.db`).
+    pub id: String,
+    /// Base URL: `http://127.0.0.1:8086` (https works too; a path prefix is kept).
+    pub url: String,
+    /// `v2` (InfluxDB 2.x: `/api/v2/write`, org, bucket, token) or `v1` (`/write?db=&rp=`:
+    /// InfluxDB 1.x and 3, VictoriaMetrics). Default `v2`.
+    #[serde(default)]
+    pub api: Option<String>,
+    /// v2: organisation and bucket.
+    #[serde(default)]
+    pub org: Option<String>,
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// v1: database and optional retention policy.
+    #[serde(default)]
+    pub database: Option<String>,
+    #[serde(default)]
+    pub retention_policy: Option<String>,
+    /// API token (v2; also accepted by v1 targets that take `Authorization: Token`), from an
+    /// environment variable or the first line of a file; never written in the config.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    #[serde(default)]
+    pub token_file: Option<String>,
+    /// v1 user name and password (password from an environment variable or a file).
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<String>,
+    /// Unchanged points are written again this often so graphs do not gap. Default 60.
+    #[serde(default)]
+    pub heartbeat_s: Option<u64>,
+    /// A batch is sent when it has this many lines… Default 5000.
+    #[serde(default)]
+    pub batch_max_lines: Option<usize>,
+    /// …or when its oldest line is this old. Default 1000.
+    #[serde(default)]
+    pub batch_max_age_ms: Option<u64>,
+    /// The store-and-forward queue on disk holds at most this many bytes of line protocol;
+    /// beyond it the oldest readings are dropped (and counted), never alarm events. Default
+    /// 256 MiB.
+    #[serde(default)]
+    pub queue_max_bytes: Option<u64>,
+    /// Deadline of one write request. Default 10000.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// `[alarm_mqtt]` as written.

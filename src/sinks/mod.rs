@@ -4,6 +4,7 @@
 //! that never waits for it: a slow or unreachable output never delays the alarm stage or
 //! another output. What a sink must drop under pressure it counts.
 
+pub mod influx;
 pub mod mqtt_alarms;
 
 use tokio::task::JoinSet;
@@ -18,4 +19,5 @@ pub fn spawn_all(plan: &Plan, alarms: &Alarms, shared: &Shared, shutdown: &Shutd
     if let Some(cfg) = &plan.alarm_mqtt {
         mqtt_alarms::spawn(plan, cfg, alarms, shared, shutdown, tasks);
     }
+    influx::spawn_all(plan, alarms, shared, shutdown, tasks);
 }

@@ -1,12 +1,14 @@
-//! Real parts for integration tests: a mosquitto broker on a free port, socat pty pairs,
-//! the daemon on a plan, and waits that await events (with a deadline that fails the test)
-//! instead of sleeping.
+//! Real parts for integration tests: a mosquitto broker on a free port, InfluxDB 1.x and
+//! VictoriaMetrics on free ports (`tsdb`), socat pty pairs, the daemon on a plan, and waits
+//! that await events (with a deadline that fails the test) instead of sleeping.
 
 #![allow(dead_code)]
 
 pub mod broker;
 pub mod building;
+pub mod dashboards;
 pub mod pty;
+pub mod tsdb;
 pub mod wait;
 
 use std::net::TcpListener;
@@ -22,21 +24,39 @@ pub fn free_port() -> u16 {
 /// Finds an external program or fails with an install hint (a missing server is a failure,
 /// never a silent skip).
 pub fn require(program: &str, package: &str) -> std::path::PathBuf {
+    require_any(&[program], package)
+}
+
+/// The first of `programs` that is installed (a package may name its binary differently
+/// from upstream's release), or a failure with an install hint.
+pub fn require_any(programs: &[&str], package: &str) -> std::path::PathBuf {
+    for program in programs {
+        if let Some(p) = find_program(program) {
+            return p;
+        }
+    }
+    panic!(
+        "{} is not installed: run scripts/test.sh (it installs it) or `apt-get install {package}`",
+        programs.join(" or ")
+    );
+}
+
+fn find_program(program: &str) -> Option<std::path::PathBuf> {
     for dir in ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"] {
         let p = std::path::Path::new(dir).join(program);
         if p.exists() {
-            return p;
+            return Some(p);
         }
     }
     if let Ok(path) = std::env::var("PATH") {
         for dir in path.split(':') {
             let p = std::path::Path::new(dir).join(program);
             if p.exists() {
-                return p;
+                return Some(p);
             }
         }
     }
-    panic!("{program} is not installed: run scripts/test.sh (it installs it) or `apt-get install {package}`");
+    None
 }
 
 /// Plain-text logs for a failing test, once per process.
