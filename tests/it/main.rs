@@ -13,4 +13,5 @@ mod kpi;
 mod modbus;
 mod mqtt;
 mod restart;
+mod timeseries;
 mod tsdb;

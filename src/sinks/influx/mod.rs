@@ -221,7 +221,8 @@ impl Collect {
     /// Queues every alarm event journaled since the cursor, in journal order.
     fn events(&mut self) {
         loop {
-            let cursor = match lock(&self.queue).cursor() {
+            let cursor = lock(&self.queue).cursor();
+            let cursor = match cursor {
                 Ok(c) => c.unwrap_or(0),
                 Err(e) => {
                     tracing::error!("cannot read the alarm-event cursor: {e}");
@@ -243,7 +244,9 @@ impl Collect {
             }
             let last = rows.last().map(|r| r.seq);
             let now = self.shared.clock.now();
-            match lock(&self.queue).push(lines.as_str(), lines.count(), true, last, now) {
+            // The guard must be gone before `dropped` locks the queue again.
+            let pushed = lock(&self.queue).push(lines.as_str(), lines.count(), true, last, now);
+            match pushed {
                 Ok(dropped) => self.dropped(dropped),
                 Err(e) => {
                     tracing::error!("cannot queue {} alarm events (retried): {e}", rows.len());
