@@ -267,6 +267,10 @@ fn cycle(
     let timers = serde_json::to_string(&engine.timers()).unwrap_or_default();
     let timers = (timers != last.timers).then_some(timers);
     let history_due = final_save || last.history_at.is_none_or(|t| t.elapsed() >= HISTORY_SAVE_EVERY);
+    if history_due {
+        // Checked once per period, whether or not it changed: not serialised on every tick.
+        last.history_at = Some(Instant::now());
+    }
     let history = history_due
         .then(|| serde_json::to_string(engine.run_history()).unwrap_or_default())
         .filter(|h| *h != last.history);
@@ -288,7 +292,6 @@ fn cycle(
     }
     if let Some(h) = history {
         last.history = h;
-        last.history_at = Some(Instant::now());
     }
     for t in transitions {
         alarms.publish(t);
