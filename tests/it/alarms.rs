@@ -17,9 +17,7 @@ async fn pwr_02_outage_with_generator_in_manual_is_one_incident_naming_the_manua
     })
     .await;
     let alarms = &b.daemon.alarms;
-    wait::value(&b.daemon.store, "gen-1", "running", facmon::point::Value::Bool(false)).await;
-    b.command("set gen-1.mode MANUAL");
-    b.command("mains fail");
+    b.fail_mains_with_generator_in_manual().await;
     let pwr02 = wait::alarm(alarms, "PWR-02", "gen-1", "raised", |a| a.active).await;
     let f = pwr02.finding.expect("finding");
     let diagnosis = f.diagnosis.expect("PWR-02 carries a diagnosis");
@@ -159,9 +157,7 @@ async fn pwr_05_escalates_an_outage_left_open_past_its_configured_time_in_the_sa
     )
     .await;
     let alarms = &b.daemon.alarms;
-    wait::value(&b.daemon.store, "gen-1", "running", Value::Bool(false)).await;
-    b.command("set gen-1.mode MANUAL");
-    b.command("mains fail");
+    b.fail_mains_with_generator_in_manual().await;
     let pwr01 = wait::alarm(alarms, "PWR-01", "ats-1", "raised", |a| a.active).await;
     let pwr02 = wait::alarm(alarms, "PWR-02", "gen-1", "raised", |a| a.active).await;
     let pwr05 = wait::alarm(alarms, "PWR-05", "ats-1", "raised", |a| a.active).await;

@@ -200,9 +200,7 @@ async fn acknowledgements_shelves_and_out_of_service_survive_a_restart() {
     })
     .await;
     let alarms = &b.daemon.alarms;
-    wait::value(&b.daemon.store, "gen-1", "running", facmon::point::Value::Bool(false)).await;
-    b.command("set gen-1.mode MANUAL");
-    b.command("mains fail");
+    b.fail_mains_with_generator_in_manual().await;
     wait::alarm(alarms, "PWR-01", "ats-1", "raised", |a| a.active).await;
     alarms
         .operate(|book, now| book.acknowledge("PWR-01", "ats-1", "王工", Some("已到场"), now))

@@ -56,9 +56,7 @@ async fn readings_and_alarm_events_arrive_in_influxdb_1_and_victoria_metrics_exa
         |plan| plan.influx = targets,
     )
     .await;
-    wait::value(&b.daemon.store, "gen-1", "running", Value::Bool(false)).await;
-    b.command("set gen-1.mode MANUAL");
-    b.command("mains fail");
+    b.fail_mains_with_generator_in_manual().await;
     wait::alarm(&b.daemon.alarms, "PWR-01", "ats-1", "raised", |a| a.active).await;
 
     // Every journaled alarm event arrives, once, in both databases.

@@ -102,6 +102,20 @@ impl Building {
         }
     }
 
+    /// The procedures' worst outage: the generator is left in MANUAL (once the daemon has
+    /// seen it stopped) and the mains fail, so PWR-01 follows in 2 s and PWR-02 in 15 s.
+    pub async fn fail_mains_with_generator_in_manual(&self) {
+        super::wait::value(
+            &self.daemon.store,
+            "gen-1",
+            "running",
+            facmon::point::Value::Bool(false),
+        )
+        .await;
+        self.command("set gen-1.mode MANUAL");
+        self.command("mains fail");
+    }
+
     pub async fn stop(self) {
         self.daemon.stop(Duration::from_secs(3)).await;
         self.sim.shutdown().await;
