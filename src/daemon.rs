@@ -2,6 +2,12 @@
 //!
 //! Later stages (rules, alarms, sinks, API) attach here; each gets its own task and queue so
 //! a slow output never delays another.
+//!
+//! Tasks are grouped by stage of the data flow, and [`Daemon::stop`] stops the stages in
+//! that order: the sources first, so that nothing changes any more; then the alarm stage,
+//! which journals its last state; then the outputs, which take in everything still on their
+//! channels and put it on disk. A reading taken before the stop is therefore either written
+//! or queued for the next start, never dropped between two stages.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +22,9 @@ use crate::shutdown::Shutdown;
 use crate::sources::{self, DeviceBoard, Shared};
 use crate::telemetry::Metrics;
 
+/// How long a stage may take to stop once the overall grace period is spent.
+const LAST_CHANCE: Duration = Duration::from_secs(1);
+
 /// A running daemon.
 pub struct Daemon {
     pub plan: Arc<Plan>,
@@ -25,7 +34,24 @@ pub struct Daemon {
     /// The alarm book and its transition feed.
     pub alarms: Alarms,
     shutdown: Shutdown,
+    stages: Vec<Stage>,
+}
+
+/// The tasks of one stage, and the signal that stops only them.
+struct Stage {
+    name: &'static str,
+    stop: Shutdown,
     tasks: JoinSet<()>,
+}
+
+impl Stage {
+    fn new(name: &'static str, parent: &Shutdown) -> Stage {
+        Stage {
+            name,
+            stop: parent.child(),
+            tasks: JoinSet::new(),
+        }
+    }
 }
 
 impl Daemon {
@@ -47,11 +73,13 @@ impl Daemon {
             clock,
             metrics: metrics.clone(),
         };
-        let mut tasks = JoinSet::new();
-        sources::modbus::spawn_all(&plan, &shared, &shutdown, &mut tasks);
-        sources::mqtt::spawn_all(&plan, &shared, &shutdown, &mut tasks);
-        let alarms = crate::alarm::service::spawn(&plan, &shared, &shutdown, &mut tasks);
-        crate::sinks::spawn_all(&plan, &alarms, &shared, &shutdown, &mut tasks);
+        let mut sources = Stage::new("sources", &shutdown);
+        sources::modbus::spawn_all(&plan, &shared, &sources.stop, &mut sources.tasks);
+        sources::mqtt::spawn_all(&plan, &shared, &sources.stop, &mut sources.tasks);
+        let mut alarm_stage = Stage::new("alarms", &shutdown);
+        let alarms = crate::alarm::service::spawn(&plan, &shared, &alarm_stage.stop, &mut alarm_stage.tasks);
+        let mut outputs = Stage::new("outputs", &shutdown);
+        crate::sinks::spawn_all(&plan, &alarms, &shared, &outputs.stop, &mut outputs.tasks);
         tracing::info!(
             site = %plan.site.id,
             equipment = plan.equipment.len(),
@@ -67,23 +95,30 @@ impl Daemon {
             metrics,
             alarms,
             shutdown,
-            tasks,
+            stages: vec![sources, alarm_stage, outputs],
         }
     }
 
-    /// The stop signal the daemon's tasks listen to.
+    /// The signal that stops every task at once (the stages' signals are its children).
     pub fn shutdown_signal(&self) -> &Shutdown {
         &self.shutdown
     }
 
-    /// Stops every task, in order, waiting at most `grace` for them to finish.
+    /// Stops the stages in data-flow order, waiting about `grace` in all. A stage still
+    /// running at the deadline is aborted; the stages after it still get [`LAST_CHANCE`]
+    /// each, so that the outputs can put what they hold on disk.
     pub async fn stop(mut self, grace: Duration) {
-        self.shutdown.trigger();
-        let drain = async { while self.tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(grace, drain).await.is_err() {
-            tracing::warn!("some tasks did not stop within {grace:?}; aborting them");
-            self.tasks.abort_all();
+        let deadline = tokio::time::Instant::now() + grace;
+        for stage in &mut self.stages {
+            stage.stop.trigger();
+            let deadline = deadline.max(tokio::time::Instant::now() + LAST_CHANCE);
+            let drain = async { while stage.tasks.join_next().await.is_some() {} };
+            if tokio::time::timeout_at(deadline, drain).await.is_err() {
+                tracing::warn!(stage = stage.name, "did not stop within {grace:?}; aborting its tasks");
+                stage.tasks.abort_all();
+            }
         }
+        self.shutdown.trigger();
         tracing::info!("facmon stopped");
     }
 }

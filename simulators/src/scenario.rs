@@ -50,6 +50,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("fire_alarm", include_str!("../scenarios/fire_alarm.toml")),
     ("fire_pump_failure", include_str!("../scenarios/fire_pump_failure.toml")),
     ("device_offline", include_str!("../scenarios/device_offline.toml")),
+    ("busy_hour", include_str!("../scenarios/busy_hour.toml")),
 ];
 
 /// A scenario that could not be loaded.

@@ -1,19 +1,22 @@
 //! The Grafana dashboards (`grafana/dashboards`): they match Grafana's own schema, every
 //! query in them is found and fully substituted, and every query runs on a real InfluxDB 1.x
-//! holding facmon's series and returns rows.
+//! holding a scenario written by facmon and returns rows.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use facmon::alarm::journal::Journal;
+use facmon::db;
+
+use crate::support::building::{Building, Parts};
 use crate::support::dashboards::{
     assert_every_dashboard_query_returns_rows, load_all, queries, substitute, unresolved, Scope, Selection,
     VariableRef, DASHBOARD_DIR,
 };
-use crate::support::require;
-use crate::support::tsdb::InfluxDb1;
+use crate::support::tsdb::{influx1_target, InfluxDb1};
+use crate::support::{require, wait};
 
 const CHECK_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/check-dashboards.sh");
 
@@ -59,10 +62,9 @@ fn the_schema_check_rejects_a_panel_whose_grid_position_is_not_an_object() {
     assert!(output.contains(&at), "the error does not point at {at}:\n{output}");
 }
 
-/// 2025-11-21 08:00:00 UTC: the stand-in history's first minute.
+/// 2025-11-21 08:00:00 UTC, and an hour from it: the time range substituted below.
 const T0: i64 = 1_763_712_000_000;
 const MINUTE: i64 = 60_000;
-/// The stand-in history spans one hour.
 const MINUTES: i64 = 60;
 
 fn scope_with(values: &[(&str, Selection)]) -> Scope {
@@ -267,181 +269,62 @@ fn no_dashboard_names_anything_of_the_demo_building() {
     }
 }
 
-/// STAND-IN for a facmon scenario's history, to be replaced by loading a real scenario run
-/// through facmon's InfluxDB writer: one hour of one small building, written by hand after
-/// docs/timeseries.md (every point with the 60 s heartbeat, the communication status, the run
-/// history and a mains outage's alarm lifecycle). Its ids are deliberately not the demo's.
-fn stand_in_history() -> String {
-    type Curve = Box<dyn Fn(i64) -> Option<f64>>;
-    /// (role, unit, value at minute m: `None` when the quality is not good).
-    type Point<'a> = (&'a str, Option<&'a str>, Curve);
-    // A contact on from minute `a` to `b` (exclusive), a constant, a straight line.
-    let on = |a: i64, b: i64| -> Curve { Box::new(move |m| Some(if (a..b).contains(&m) { 1.0 } else { 0.0 })) };
-    let k = |v: f64| -> Curve { Box::new(move |_| Some(v)) };
-    let line = |start: f64, per_min: f64| -> Curve { Box::new(move |m| Some(start + per_min * m as f64)) };
-    let f = |c: fn(i64) -> Option<f64>| -> Curve { Box::new(c) };
-    let mains = |m: i64| Some(if (15..40).contains(&m) { 0.0 } else { 1.0 });
-    let pit = |m: i64| {
-        Some(if m < 40 {
-            0.5 + 0.03 * m as f64
-        } else {
-            (1.7 - 0.06 * (m - 40) as f64).max(0.3)
-        })
-    };
-    #[rustfmt::skip]
-    let equipment: Vec<(&str, &str, Vec<Point>)> = vec![
-        ("gen-a", "generator", vec![
-            ("mode_selector", None, f(|m| Some(if (10..20).contains(&m) { 1.0 } else { 2.0 }))),
-            ("running", None, on(20, 40)),
-            ("output_ok", None, on(20, 40)),
-            ("fault", None, k(0.0)),
-            ("control_fuse_ok", None, k(1.0)),
-            ("output_voltage", Some("V"), f(|m| Some(if (20..40).contains(&m) { 400.0 + (m % 3) as f64 } else { 0.0 }))),
-            ("output_frequency", Some("Hz"), f(|m| Some(if (20..40).contains(&m) { 50.0 } else { 0.0 }))),
-            ("fuel_level_pct", Some("%"), line(80.0, -0.5)),
-            ("run_hours", Some("h"), line(120.0, 1.0 / 60.0)),
-        ]),
-        ("ats-a", "transfer_switch", vec![
-            ("mains_available", None, f(mains)),
-            ("position", None, f(|m| Some(match m { 15..22 => 0.0, 22..40 => 2.0, _ => 1.0 }))),
-            ("selector", None, k(1.0)),
-            ("control_fuse_ok", None, k(1.0)),
-        ]),
-        ("feed-a", "utility_feed", vec![
-            ("available", None, f(mains)),
-            ("in_service", None, k(1.0)),
-        ]),
-        ("room-a", "critical_room", vec![
-            ("normal_supply_ok", None, f(mains)),
-            ("backup_supply_ok", None, k(1.0)),
-        ]),
-        ("pump-a", "pump", vec![
-            ("running", None, on(0, 30)),
-            ("run_command", None, k(1.0)),
-            ("fault", None, on(30, 61)),
-            ("auto_mode", None, k(1.0)),
-        ]),
-        ("pump-b", "pump", vec![("running", None, on(35, 61)), ("fault", None, k(0.0)), ("auto_mode", None, on(35, 61))]),
-        ("set-a", "pump_set", vec![
-            ("discharge_pressure", Some("bar"), f(|m| Some(if (30..35).contains(&m) { 1.5 } else { 4.2 }))),
-        ]),
-        ("tank-a", "tank", vec![("level", Some("%"), line(60.0, -0.8))]),
-        ("pit-a", "sump_pit", vec![
-            ("level", Some("m"), f(pit)),
-            ("high_float", None, on(24, 45)),
-            ("high_high_float", None, on(37, 42)),
-        ]),
-        ("pit-pump-a", "pump", vec![("running", None, on(40, 61))]),
-        ("leak-a", "leak_sensor", vec![("wet", None, on(45, 48))]),
-        ("panel-a", "fire_panel", vec![("alarm", None, k(0.0)), ("fault", None, on(50, 52)), ("supervisory", None, k(0.0))]),
-        // Unreadable for three minutes: the quality is bad and the value absent.
-        ("main-a", "fire_main", vec![("pressure", Some("bar"), f(|m| (!(55..58).contains(&m)).then_some(6.1)))]),
-        ("fpump-a", "fire_pump", vec![("running", None, on(5, 8)), ("run_command", None, on(5, 8)), ("fault", None, k(0.0))]),
-        ("fan-a", "fan", vec![("running", None, k(0.0)), ("fault", None, k(0.0))]),
-    ];
-    let mut out = String::new();
-    let tags = "site=stand-in,building=main";
-    for m in 0..=MINUTES {
-        let t = T0 + m * MINUTE;
-        for (id, kind, points) in &equipment {
-            for (role, unit, curve) in points {
-                let unit = unit.map(|u| format!(",unit={u}")).unwrap_or_default();
-                let fields = match curve(m) {
-                    Some(v) => format!("value={v:?},quality=0i"),
-                    None => "quality=2i".to_owned(),
-                };
-                writeln!(
-                    out,
-                    "facmon_point,{tags},equipment={id},kind={kind},role={role}{unit} {fields} {t}"
-                )
-                .unwrap();
-            }
-            if points.iter().any(|(r, ..)| *r == "running") || matches!(*kind, "transfer_switch" | "critical_room") {
-                let changeover = if matches!(*kind, "transfer_switch" | "critical_room") {
-                    format!(",days_since_changeover={:?}", if m < 22 { 40.0 } else { 0.0 })
-                } else {
-                    String::new()
-                };
-                let ran = match *id {
-                    "fpump-a" if m >= 5 => 0.0,
-                    "fan-a" => 35.0,
-                    _ => 2.5,
-                };
-                writeln!(
-                    out,
-                    "facmon_run_history,{tags},equipment={id},kind={kind} days_since_run={ran:?}{changeover} {t}"
-                )
-                .unwrap();
-            }
-        }
-        let online = if (55..58).contains(&m) {
-            "online=0,consecutive_failures=3i"
-        } else {
-            "online=1,consecutive_failures=0i"
-        };
-        writeln!(
-            out,
-            "facmon_device,site=stand-in,device=fire-room-plc,protocol=modbus {online} {t}"
-        )
-        .unwrap();
-        writeln!(out, "facmon_device,site=stand-in,device=mqtt:site-mqtt,protocol=mqtt_broker online=1,consecutive_failures=0i {t}").unwrap();
-    }
-
-    /// (minute, second, rule, equipment, event, severity, state, active, incident)
-    type Event<'a> = (i64, i64, &'a str, &'a str, &'a str, &'a str, i64, u8, i64);
-    let events: &[Event] = &[
-        (15, 2, "PWR-01", "ats-a", "raised", "critical", 1, 1, 1),
-        (15, 2, "PWR-01", "ats-a", "incident_opened", "critical", 1, 1, 1),
-        (15, 17, "PWR-02", "gen-a", "raised", "critical", 1, 1, 1),
-        (16, 0, "PWR-01", "ats-a", "acknowledged", "", 2, 1, 1),
-        (20, 5, "PWR-02", "gen-a", "cleared", "", 3, 0, 1),
-        (24, 0, "DRN-01", "pit-a", "raised", "major", 1, 1, 2),
-        (24, 20, "DRN-01", "pit-a", "cleared", "", 3, 0, 2),
-        (24, 30, "DRN-01", "pit-a", "raised", "major", 1, 1, 2),
-        (24, 40, "DRN-01", "pit-a", "cleared", "", 3, 0, 2),
-        (24, 50, "DRN-01", "pit-a", "raised", "major", 1, 1, 2),
-        (24, 50, "DRN-01", "pit-a", "chatter_started", "", 1, 1, 2),
-        (30, 5, "WAT-01", "set-a", "raised", "major", 1, 1, 3),
-        (31, 0, "WAT-01", "set-a", "acknowledged", "", 2, 1, 3),
-        (35, 10, "WAT-01", "set-a", "cleared", "", 0, 0, 3),
-        (40, 3, "PWR-01", "ats-a", "cleared", "", 0, 0, 1),
-        (40, 3, "PWR-01", "ats-a", "incident_closed", "", 0, 0, 1),
-        (45, 0, "DRN-05", "leak-a", "raised", "critical", 1, 1, 0),
-        (45, 30, "DRN-01", "pit-a", "cleared", "", 3, 0, 2),
-        (48, 0, "DRN-05", "leak-a", "latch_held", "", 1, 1, 0),
-        (50, 1, "FIRE-02", "panel-a", "raised", "major", 1, 1, 0),
-        (52, 1, "FIRE-02", "panel-a", "cleared", "", 3, 0, 0),
-        (55, 10, "COM-01", "fire-room-plc", "raised", "major", 1, 1, 0),
-        (57, 40, "COM-01", "fire-room-plc", "cleared", "", 3, 0, 0),
-    ];
-    for &(m, s, rule, equipment, event, severity, state, active, incident) in events {
-        let family = rule.split('-').next().expect("family").to_lowercase();
-        let severity = if severity.is_empty() {
-            String::new()
-        } else {
-            format!(",severity={severity}")
-        };
-        let t = T0 + m * MINUTE + s * 1000;
-        writeln!(
-            out,
-            "facmon_alarm,site=stand-in,rule={rule},equipment={equipment},family={family},event={event}{severity} state={state}i,active={active},announce=1,incident={incident}i {t}"
-        )
-        .unwrap();
-    }
-    // An equipment-level event: rule `*`, no state.
-    writeln!(
-        out,
-        "facmon_alarm,site=stand-in,rule=*,equipment=fan-a,family=fire,event=out_of_service active=0,announce=0,incident=0i {}",
-        T0 + 58 * MINUTE
-    )
-    .unwrap();
-    out
-}
-
-#[tokio::test]
-async fn every_dashboard_query_parses_and_returns_rows() {
+/// The simulated building plays the `busy_hour` scenario (an incident of every family, a
+/// chattering contact, a silent device) into a real InfluxDB 1.x through facmon's own writer,
+/// with an operator acknowledging and resetting alarms; then every query of every dashboard
+/// runs over that history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_query_returns_rows_from_a_scenario_run() {
     let influx = InfluxDb1::start().await;
     influx.create_database("facmon").await;
-    influx.write("facmon", &stand_in_history()).await;
-    assert_every_dashboard_query_returns_rows(&influx.url(), "facmon", T0, T0 + MINUTES * MINUTE).await;
+    let mut target = influx1_target(&influx);
+    // The run history (days since each test run) is written with the heartbeat.
+    target.heartbeat = Duration::from_secs(10);
+    let b = Building::start_with(
+        Parts {
+            tcp: true,
+            rtu: true,
+            mqtt: true,
+            scenario: Some("busy_hour"),
+        },
+        |plan| plan.influx = vec![target],
+    )
+    .await;
+    let from_ms = db::millis(facmon::clock::system().now()) - 1000;
+    let alarms = &b.daemon.alarms;
+    wait::alarm(alarms, "PWR-01", "ats-1", "raised", |a| a.active).await;
+    alarms
+        .operate(|book, now| book.acknowledge("PWR-01", "ats-1", "王工", Some("已到场"), now))
+        .expect("acknowledged");
+    wait::alarm(alarms, "FIRE-01", "fire-panel-1", "raised", |a| a.active).await;
+    // The scenario's last incident.
+    wait::alarm(alarms, "COM-01", "tank-1-sensor", "cleared", |a| {
+        !a.active && a.raised_at.is_some()
+    })
+    .await;
+    alarms
+        .operate(|book, now| Ok(book.set_out_of_service("pump-2", "李工", "更换机封", None, now)))
+        .expect("out of service");
+    let journal = Journal::open(b.data.path()).expect("journal");
+    let journaled = journal.since(std::time::SystemTime::UNIX_EPOCH).expect("rows").len() as u64;
+    influx
+        .wait_rows(
+            "facmon",
+            "SELECT count(active) FROM facmon_alarm",
+            "every journaled alarm event written",
+            |r| r.first().and_then(|r| r["count"].as_u64()) >= Some(journaled),
+        )
+        .await;
+    influx
+        .wait_rows(
+            "facmon",
+            "SELECT count(days_since_run) FROM facmon_run_history",
+            "the run history written",
+            |r| !r.is_empty(),
+        )
+        .await;
+    let to_ms = db::millis(facmon::clock::system().now()) + 1000;
+    assert_every_dashboard_query_returns_rows(&influx.url(), "facmon", from_ms, to_ms).await;
+    drop(journal);
+    b.stop().await;
 }

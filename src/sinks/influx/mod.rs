@@ -40,7 +40,9 @@ use crate::sources::Shared;
 
 /// Alarm events read from the journal per batch.
 const EVENTS_PER_BATCH: usize = 1000;
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest pause between two attempts: the replay starts at most this long after the
+/// database is back. A refused connection costs next to nothing, so this can be short.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// Starts the writer of every configured target.
 pub fn spawn_all(plan: &Plan, alarms: &Alarms, shared: &Shared, shutdown: &Shutdown, tasks: &mut JoinSet<()>) {
@@ -120,20 +122,13 @@ impl Collect {
                 // The first tick is immediate: a full picture at start.
                 _ = heartbeat.tick() => self.heartbeat(),
                 change = points.recv() => match change {
-                    Ok(c) => {
-                        let at = c.state.changed_ts.unwrap_or_else(|| self.shared.clock.now());
-                        self.schema.point(&mut self.readings, c.index.0, &c.state, at);
-                        self.added();
-                    }
+                    Ok(c) => self.point_changed(&c),
                     // Fell behind a flood of changes: the current values say it all.
                     Err(broadcast::error::RecvError::Lagged(_)) => self.points_now(),
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 status = devices.recv() => match status {
-                    Ok(d) => {
-                        self.schema.device(&mut self.readings, &d, d.since.unwrap_or_else(|| self.shared.clock.now()));
-                        self.added();
-                    }
+                    Ok(d) => self.device_changed(&d),
                     Err(broadcast::error::RecvError::Lagged(_)) => self.devices_now(),
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
@@ -152,9 +147,39 @@ impl Collect {
                 }
             }
         }
-        // Stopping: whatever is buffered goes to disk, to be sent after the restart.
+        // Stopping. The sources have stopped before us (see `Daemon::stop`): what is still on
+        // the channels is the last of it. All of it goes to disk, to be sent after the restart.
+        loop {
+            match points.try_recv() {
+                Ok(c) => self.point_changed(&c),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.points_now(),
+                Err(_) => break,
+            }
+        }
+        loop {
+            match devices.try_recv() {
+                Ok(d) => self.device_changed(&d),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.devices_now(),
+                Err(_) => break,
+            }
+        }
         self.events();
         self.flush();
+    }
+
+    fn point_changed(&mut self, c: &crate::point::PointChange) {
+        let at = c.state.changed_ts.unwrap_or_else(|| self.shared.clock.now());
+        self.schema.point(&mut self.readings, c.index.0, &c.state, at);
+        self.added();
+    }
+
+    fn device_changed(&mut self, d: &crate::sources::DeviceStatus) {
+        self.schema.device(
+            &mut self.readings,
+            d,
+            d.since.unwrap_or_else(|| self.shared.clock.now()),
+        );
+        self.added();
     }
 
     fn added(&mut self) {

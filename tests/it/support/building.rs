@@ -21,6 +21,8 @@ pub struct Parts {
     pub tcp: bool,
     pub rtu: bool,
     pub mqtt: bool,
+    /// A simulator scenario to play from the start (`simulators/scenarios/<name>.toml`).
+    pub scenario: Option<&'static str>,
 }
 
 pub struct Building {
@@ -79,7 +81,9 @@ impl Building {
             modbus_tcp: tcp,
             modbus_rtu: rtu,
             mqtt,
-            scenario: None,
+            scenario: parts.scenario.map(|name| {
+                facmon_sim::Scenario::builtin(name).unwrap_or_else(|| panic!("no simulator scenario {name:?}"))
+            }),
             tick: Duration::from_millis(50),
         })
         .await
@@ -114,6 +118,15 @@ impl Building {
         .await;
         self.command("set gen-1.mode MANUAL");
         self.command("mains fail");
+    }
+
+    /// Stops the daemon as `facmon run` does on SIGTERM and starts it again on the same
+    /// plan and data directory; the simulator plays on meanwhile.
+    pub async fn restart(self) -> Building {
+        let plan = (*self.daemon.plan).clone();
+        self.daemon.stop(Duration::from_secs(3)).await;
+        let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
+        Building { daemon, ..self }
     }
 
     pub async fn stop(self) {

@@ -229,6 +229,34 @@ fn sigterm(pid: u32) {
 /// and the server binding it. A restart keeps its ports, so it never retries.
 const PORT_RETRIES: usize = 5;
 
+/// A writer target with the defaults a test wants: batches sent within 200 ms, a 60 s
+/// heartbeat, a 64 MiB queue.
+pub fn target(id: &str, url: String, api: facmon::config::InfluxApi) -> facmon::config::InfluxTarget {
+    facmon::config::InfluxTarget {
+        id: id.into(),
+        url,
+        api,
+        auth: facmon::config::InfluxAuth::None,
+        heartbeat: Duration::from_secs(60),
+        batch_max_lines: 5000,
+        batch_max_age: Duration::from_millis(200),
+        queue_max_bytes: 64 << 20,
+        timeout: Duration::from_secs(5),
+    }
+}
+
+/// [`target`] writing to database `facmon` of `influx` through the v1 API.
+pub fn influx1_target(influx: &InfluxDb1) -> facmon::config::InfluxTarget {
+    target(
+        "influx1",
+        influx.url(),
+        facmon::config::InfluxApi::V1 {
+            database: "facmon".into(),
+            retention_policy: None,
+        },
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /// A real InfluxDB 1.x (`influxd run`) with its meta, data and WAL dirs in a temp dir.
@@ -290,6 +318,7 @@ bind-address = "127.0.0.1:{rpc}"
   enabled = true
   bind-address = "127.0.0.1:{http}"
   auth-enabled = false
+  max-row-limit = 0
   log-enabled = true
   unix-socket-enabled = false
 
