@@ -7,6 +7,9 @@
 
 mod error;
 mod influx;
+mod notify;
+mod roster;
+mod tickets;
 pub mod kinds;
 mod plan;
 mod points;

@@ -180,6 +180,12 @@ pub struct Plan {
     pub alarm_mqtt: Option<AlarmMqtt>,
     /// `[[influx]]` targets, checked.
     pub influx: Vec<super::InfluxTarget>,
+    /// `[roster]`, checked (empty when absent).
+    pub roster: crate::roster::Roster,
+    /// `[tickets]`, checked (defaults when absent).
+    pub tickets: crate::ticket::TicketPlan,
+    /// `[notify]`, checked (no channels when absent).
+    pub notify: crate::notify::NotifyPlan,
 }
 
 /// Where alarms are published on MQTT (`sinks::mqtt_alarms`).
@@ -353,6 +359,9 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         .as_ref()
         .and_then(|a| alarm_mqtt(a, &site, &brokers, &mut issues));
     let influx = super::influx::targets(&raw.influx, secrets, &mut issues);
+    let roster = super::roster::resolve(raw.roster.as_ref(), &site, &mut issues);
+    let tickets = super::tickets::resolve(raw.tickets.as_ref(), &mut issues);
+    let notify = super::notify::resolve(raw.notify.as_ref(), &site, &brokers, &roster, secrets, &mut issues);
 
     if !issues.is_empty() {
         return Err(issues.0);
@@ -370,6 +379,9 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         custom_rules,
         alarm_mqtt,
         influx,
+        roster,
+        tickets,
+        notify,
     })
 }
 

@@ -47,6 +47,15 @@ pub struct RawConfig {
     /// event (`sinks::influx`). None = no time series.
     #[serde(default)]
     pub influx: Vec<RawInflux>,
+    /// `[roster]`: who holds each role when (`roster`). Absent = nobody to notify.
+    #[serde(default)]
+    pub roster: Option<super::roster::RawRoster>,
+    /// `[tickets]`: which alarms open a work order and the response-time commitments.
+    #[serde(default)]
+    pub tickets: Option<super::tickets::RawTickets>,
+    /// `[notify]`: channels, routes from rules to roles, repeats.
+    #[serde(default)]
+    pub notify: Option<super::notify::RawNotify>,
 }
 
 /// One `[[influx]]` target as written. See `config::influx` for the checks and defaults.
