@@ -64,6 +64,39 @@ enum Command {
         #[arg(long)]
         plain: bool,
     },
+    /// Who holds each role (duty_electrician, mep_crew, control_room, …), from the roster.
+    Roster {
+        /// The site config (its [roster]).
+        #[arg(long, short, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: facmon::roster::cli::RosterCommand,
+    },
+    /// Work-order tickets: list, show, open by hand, and move through their lifecycle.
+    Ticket {
+        /// The site config (its data_dir holds the tickets).
+        #[arg(long, short, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: facmon::ticket::cli::TicketCommand,
+    },
+    /// Reports from the database.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// Monthly repair timeliness (SLA-05): tickets on site within their SLA, per category.
+    Sla {
+        /// The site config (its data_dir holds the tickets).
+        #[arg(long, short, value_name = "FILE")]
+        config: PathBuf,
+        #[command(flatten)]
+        args: facmon::ticket::cli::SlaReportArgs,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -89,6 +122,15 @@ pub fn main() -> ExitCode {
             };
             runtime().and_then(|rt| rt.block_on(demo::run(opts)).map_err(anyhow::Error::from))
         }
+        Command::Roster { config, command } => {
+            with_plan(config, |plan, now| facmon::roster::cli::run(plan, &command, now))
+        }
+        Command::Ticket { config, command } => {
+            with_plan(config, |plan, now| facmon::ticket::cli::run(plan, &command, now))
+        }
+        Command::Report {
+            command: ReportCommand::Sla { config, args },
+        } => with_plan(Some(config), |plan, now| facmon::ticket::cli::sla_report(plan, &args, now)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,6 +139,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Loads the config, runs `f` at the current time and prints what it returns.
+fn with_plan(
+    config: Option<PathBuf>,
+    f: impl FnOnce(&config::Plan, std::time::SystemTime) -> Result<String, String>,
+) -> anyhow::Result<()> {
+    use facmon::clock::Clock as _;
+    let config = config.context("give the site config with --config FILE")?;
+    let plan = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = f(&plan, clock::SystemClock.now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    print!("{text}");
+    Ok(())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -1,8 +1,7 @@
 //! Notifications: routes from alarms to roles, a durable outbox, channels, repeats and
-//! escalation. (Stub: filled in by the notification work.)
+//! escalation. (Being built.)
 
-use serde::Serialize;
+pub mod channel;
+mod plan;
 
-/// `[notify]`, checked.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct NotifyPlan {}
+pub use plan::*;

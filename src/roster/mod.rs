@@ -6,3 +6,4 @@ use serde::Serialize;
 /// The checked roster.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Roster {}
+pub mod cli;

@@ -6,3 +6,4 @@ use serde::Serialize;
 /// `[tickets]`, checked.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TicketPlan {}
+pub mod cli;

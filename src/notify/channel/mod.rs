@@ -1,0 +1,2 @@
+//! Notification channels: webhook, WeCom, DingTalk, e-mail, MQTT. (Stub: filled in by the
+//! channel work.)
