@@ -55,3 +55,27 @@ impl Clock for ManualClock {
 pub fn system() -> SharedClock {
     Arc::new(SystemClock)
 }
+
+/// The real clock moved to start at a chosen time, then running at real speed: a test (or a
+/// rehearsal) of a 3 a.m. outage at any hour, with real-time timers.
+#[derive(Debug)]
+pub struct ShiftedClock {
+    ahead: Duration,
+    behind: Duration,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> SystemTime {
+        SystemClock.now() + self.ahead - self.behind
+    }
+}
+
+/// A clock that reads `start` now and runs at real speed from there.
+pub fn starting_at(start: SystemTime) -> SharedClock {
+    let real = SystemClock.now();
+    let (ahead, behind) = match start.duration_since(real) {
+        Ok(d) => (d, Duration::ZERO),
+        Err(e) => (Duration::ZERO, e.duration()),
+    };
+    Arc::new(ShiftedClock { ahead, behind })
+}

@@ -49,6 +49,16 @@ pub struct Metrics {
     /// Lines a database refused as malformed (HTTP 400): not retried.
     pub sink_influx_lines_refused: Counter,
     pub sink_influx_write_errors: Counter,
+    /// Notifications a channel confirmed.
+    pub notify_sent: Counter,
+    /// Send attempts that failed and will be retried.
+    pub notify_retries: Counter,
+    /// Notifications a channel refused for good (bad address, bad config): kept in the outbox.
+    pub notify_failed: Counter,
+    /// Page rounds for a role that nobody on the roster holds at that time.
+    pub notify_unstaffed: Counter,
+    /// Notifications waiting in the outbox.
+    pub notify_outbox_pending: Gauge,
     /// Store-and-forward queues: batches, bytes, and the age of the oldest batch.
     pub sink_influx_queue_batches: Gauge,
     pub sink_influx_queue_bytes: Gauge,
@@ -72,7 +82,7 @@ impl Gauge {
 impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &Counter); 17] = [
+        let rows: [(&str, &str, &Counter); 21] = [
             (
                 "facmon_modbus_requests_total",
                 "Modbus read requests sent",
@@ -158,6 +168,26 @@ impl Metrics {
                 "Failed time-series write requests (retried)",
                 &self.sink_influx_write_errors,
             ),
+            (
+                "facmon_notify_sent_total",
+                "Notifications a channel confirmed",
+                &self.notify_sent,
+            ),
+            (
+                "facmon_notify_retries_total",
+                "Notification send attempts that failed and are retried",
+                &self.notify_retries,
+            ),
+            (
+                "facmon_notify_failed_total",
+                "Notifications a channel refused for good",
+                &self.notify_failed,
+            ),
+            (
+                "facmon_notify_unstaffed_total",
+                "Pages for a role that nobody on the roster held",
+                &self.notify_unstaffed,
+            ),
         ];
         let mut out = String::new();
         for (name, help, c) in rows {
@@ -166,7 +196,12 @@ impl Metrics {
                 c.get()
             ));
         }
-        let gauges: [(&str, &str, &Gauge); 3] = [
+        let gauges: [(&str, &str, &Gauge); 4] = [
+            (
+                "facmon_notify_outbox_pending",
+                "Notifications waiting in the outbox",
+                &self.notify_outbox_pending,
+            ),
             (
                 "facmon_sink_influx_queue_batches",
                 "Batches waiting in the time-series queues",

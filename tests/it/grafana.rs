@@ -10,7 +10,7 @@ use std::time::Duration;
 use facmon::alarm::journal::Journal;
 use facmon::db;
 
-use crate::support::building::{Building, Parts};
+use crate::support::building::Building;
 use crate::support::dashboards::{
     assert_every_dashboard_query_returns_rows, load_all, queries, substitute, unresolved, Scope, Selection,
     VariableRef, DASHBOARD_DIR,
@@ -280,16 +280,7 @@ async fn every_dashboard_query_returns_rows_from_a_scenario_run() {
     let mut target = influx1_target(&influx);
     // The run history (days since each test run) is written with the heartbeat.
     target.heartbeat = Duration::from_secs(10);
-    let b = Building::start_with(
-        Parts {
-            tcp: true,
-            rtu: true,
-            mqtt: true,
-            scenario: Some("busy_hour"),
-        },
-        |plan| plan.influx = vec![target],
-    )
-    .await;
+    let b = Building::busy_hour_into(target).await;
     let from_ms = db::millis(facmon::clock::system().now()) - 1000;
     let alarms = &b.daemon.alarms;
     wait::alarm(alarms, "PWR-01", "ats-1", "raised", |a| a.active).await;

@@ -1,8 +1,8 @@
 //! Durability: the daemon killed with SIGKILL mid-incident and mid on-delay comes back with
 //! every alarm as it was and fires the pending timer when its remaining time has run.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Child;
 use std::time::{Duration, SystemTime};
 
 use facmon::alarm::journal::{Journal, JournalRow};
@@ -12,35 +12,8 @@ use facmon::rules::timer::TimerRecord;
 use facmon_sim::{Sim, SimConfig};
 
 use crate::support::building::{Building, Parts};
-use crate::support::{free_port, wait};
-
-/// `config/demo.toml` with the plant gateway on `port`, the RTU bus and the broker pointed
-/// at nothing (they are not part of this test), and the data directory in `dir`.
-fn write_config(dir: &Path, port: u16) -> PathBuf {
-    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml")).expect("demo config");
-    let nowhere = dir.join("no-such-serial-port");
-    let text = demo
-        .replace("port = 5020", &format!("port = {port}"))
-        .replace("/tmp/facmon-demo-rtu", &nowhere.display().to_string())
-        .replace("mqtt://127.0.0.1:1883", &format!("mqtt://127.0.0.1:{}", free_port()));
-    assert_ne!(text, demo, "the demo config's addresses moved; update this test");
-    let text = format!("data_dir = \"{}\"\n{text}", dir.join("data").display());
-    let path = dir.join("facmon.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
-
-fn spawn_daemon(config: &Path, log: &Path) -> Child {
-    let log = std::fs::File::create(log).expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_facmon"))
-        .args(["run", "--config"])
-        .arg(config)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start facmon run")
-}
+use crate::support::process::{spawn_daemon, write_config};
+use crate::support::wait;
 
 /// What the daemon has committed to its database, read the way an operator's tool would.
 struct Saved {

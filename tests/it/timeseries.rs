@@ -234,16 +234,7 @@ async fn a_database_outage_with_a_facmon_restart_inside_it_loses_no_reading_and_
     influx_target.heartbeat = Duration::from_secs(10);
     // Long enough that the restart always finds readings in the batch being built.
     influx_target.batch_max_age = Duration::from_secs(5);
-    let b = Building::start_with(
-        Parts {
-            tcp: true,
-            rtu: true,
-            mqtt: true,
-            scenario: Some("busy_hour"),
-        },
-        |plan| plan.influx = vec![influx_target],
-    )
-    .await;
+    let b = Building::busy_hour_into(influx_target).await;
     let started_ms = db::millis(facmon::clock::system().now()) - 1000;
     let seen = Arc::new(Mutex::new(Readings::new()));
     let first = Recorder::start(&b.daemon.store, seen.clone());

@@ -26,6 +26,8 @@ pub struct Parts {
 }
 
 pub struct Building {
+    /// The daemon's wall clock.
+    pub clock: clock::SharedClock,
     /// The daemon's data directory (alarm journal), removed with the building.
     pub data: tempfile::TempDir,
     pub sim: Sim,
@@ -41,7 +43,25 @@ impl Building {
 
     /// As [`Building::start`], with `adjust` changing the loaded plan first: a test that
     /// cannot wait out a procedure's 30 min shortens it with [`set_rule`].
+    /// Every part of the building, playing the `busy_hour` scenario (an incident of every
+    /// family, a chattering contact, a silent device), written to one time-series `target`.
+    pub async fn busy_hour_into(target: facmon::config::InfluxTarget) -> Building {
+        let parts = Parts {
+            tcp: true,
+            rtu: true,
+            mqtt: true,
+            scenario: Some("busy_hour"),
+        };
+        Building::start_with(parts, |plan| plan.influx = vec![target]).await
+    }
+
     pub async fn start_with(parts: Parts, adjust: impl FnOnce(&mut Plan)) -> Building {
+        Building::start_at(parts, clock::system(), adjust).await
+    }
+
+    /// As [`Building::start_with`], with the daemon reading wall time from `clock` (e.g.
+    /// [`clock::starting_at`] for a 3 a.m. outage whatever the hour).
+    pub async fn start_at(parts: Parts, clock: clock::SharedClock, adjust: impl FnOnce(&mut Plan)) -> Building {
         super::init_logging();
         let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"));
         let mut plan = config::load_with_env(path, Some(HashMap::new())).expect("config/demo.toml is valid");
@@ -90,8 +110,9 @@ impl Building {
         .expect("simulator starts");
         let data = tempfile::tempdir().expect("data dir");
         plan.data_dir = data.path().to_path_buf();
-        let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
+        let daemon = Daemon::start(plan, clock.clone(), Shutdown::new());
         Building {
+            clock,
             data,
             sim,
             daemon,
@@ -125,7 +146,7 @@ impl Building {
     pub async fn restart(self) -> Building {
         let plan = (*self.daemon.plan).clone();
         self.daemon.stop(Duration::from_secs(3)).await;
-        let daemon = Daemon::start(plan, clock::system(), Shutdown::new());
+        let daemon = Daemon::start(plan, self.clock.clone(), Shutdown::new());
         Building { daemon, ..self }
     }
 

@@ -7,6 +7,7 @@
 pub mod broker;
 pub mod building;
 pub mod dashboards;
+pub mod process;
 pub mod pty;
 pub mod tsdb;
 pub mod wait;
