@@ -130,7 +130,9 @@ pub fn main() -> ExitCode {
         }
         Command::Report {
             command: ReportCommand::Sla { config, args },
-        } => with_plan(Some(config), |plan, now| facmon::ticket::cli::sla_report(plan, &args, now)),
+        } => with_plan(Some(config), |plan, now| {
+            facmon::ticket::cli::sla_report(plan, &args, now)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

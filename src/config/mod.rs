@@ -7,13 +7,13 @@
 
 mod error;
 mod influx;
-mod notify;
-mod roster;
-mod tickets;
 pub mod kinds;
+mod notify;
 mod plan;
 mod points;
 pub mod raw;
+mod roster;
+mod tickets;
 
 use std::collections::HashMap;
 use std::path::Path;
