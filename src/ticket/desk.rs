@@ -56,10 +56,16 @@ impl<'a> Desk<'a> {
     }
 
     fn apply_row(&self, tx: &Transaction, row: &JournalRow, events: &mut Vec<TicketEvent>) -> Result<(), TicketError> {
-        let Some(incident) = row.incident else { return Ok(()) };
         if row.rule == "*" {
             return Ok(());
         }
+        let Some(incident) = row.incident else {
+            if row.kind == "acknowledged" {
+                let t = store::unacknowledged_for_alarm(tx, &row.rule, &row.equipment)?;
+                self.acknowledge(tx, t, row, events)?;
+            }
+            return Ok(());
+        };
         let severity = row.severity.as_deref().and_then(severity_named);
         let latest = store::for_incident(tx, incident)?
             .into_iter()
@@ -88,25 +94,7 @@ impl<'a> Desk<'a> {
                     self.raise_priority(tx, t, row, sev, events)?;
                 }
             }
-            ("acknowledged", _) => {
-                if let Some(mut t) = active.filter(|t| t.state < TicketState::Acknowledged) {
-                    t.state = TicketState::Acknowledged;
-                    t.acknowledged_at = Some(row.at);
-                    t.acknowledged_by = Some(row.actor.clone());
-                    store::save(tx, &t)?;
-                    let note = format!("alarm {} {} acknowledged", row.rule, row.equipment);
-                    let e = entry(
-                        tx,
-                        &t,
-                        row.at,
-                        EntryKind::Acknowledged,
-                        &row.actor,
-                        Some(note),
-                        Some(row),
-                    )?;
-                    events.push(updated(tx, e)?);
-                }
-            }
+            ("acknowledged", _) => self.acknowledge(tx, active, row, events)?,
             ("incident_closed", _) => {
                 if let Some(mut t) = latest.filter(|t| t.incident_cleared_at.is_none()) {
                     t.incident_cleared_at = Some(row.at);
@@ -118,6 +106,36 @@ impl<'a> Desk<'a> {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// An alarm acknowledgement acknowledges an open or assigned ticket: whoever acknowledged
+    /// the alarm has taken it on, so the ticket's repeat notifications stop too.
+    fn acknowledge(
+        &self,
+        tx: &Transaction,
+        t: Option<Ticket>,
+        row: &JournalRow,
+        events: &mut Vec<TicketEvent>,
+    ) -> Result<(), TicketError> {
+        let Some(mut t) = t.filter(|t| t.state < TicketState::Acknowledged) else {
+            return Ok(());
+        };
+        t.state = TicketState::Acknowledged;
+        t.acknowledged_at = Some(row.at);
+        t.acknowledged_by = Some(row.actor.clone());
+        store::save(tx, &t)?;
+        let note = format!("alarm {} {} acknowledged", row.rule, row.equipment);
+        let e = entry(
+            tx,
+            &t,
+            row.at,
+            EntryKind::Acknowledged,
+            &row.actor,
+            Some(note),
+            Some(row),
+        )?;
+        events.push(updated(tx, e)?);
         Ok(())
     }
 

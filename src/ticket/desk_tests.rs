@@ -188,6 +188,19 @@ fn alarm_ack_acknowledges_the_ticket() {
 }
 
 #[test]
+fn an_ack_after_the_incident_closed_still_acknowledges_the_ticket() {
+    let mut f = Fixture::new();
+    f.apply(&[
+        raised(0, "DRN-02", "critical", 4),
+        row(60, "incident_closed", "DRN-02", "ats-1", None, 4),
+    ]);
+    let mut ack = row(90, "acknowledged", "DRN-02", "ats-1", Some("critical"), 0);
+    ack.incident = None;
+    assert_eq!(f.apply(&[ack]).len(), 1);
+    assert_eq!(f.ticket(1).state, TicketState::Acknowledged);
+}
+
+#[test]
 fn incident_clear_is_recorded_and_does_not_close() {
     let mut f = Fixture::new();
     f.apply(&[raised(0, "WAT-01", "major", 5)]);

@@ -81,6 +81,23 @@ pub fn for_incident(conn: &Connection, incident: i64) -> Result<Vec<Ticket>, Tic
     select(conn, "WHERE incident = ?1 ORDER BY id", params![incident])
 }
 
+/// The newest ticket not yet acknowledged that lists the alarm (opened by it or joined):
+/// how an acknowledgement that no longer carries an incident (the alarm returned to normal
+/// and its incident closed) still finds its ticket.
+pub fn unacknowledged_for_alarm(conn: &Connection, rule: &str, equipment: &str) -> Result<Option<Ticket>, TicketError> {
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT t.id FROM ticket t JOIN ticket_timeline e ON e.ticket = t.id
+             WHERE t.state IN ('open', 'assigned') AND e.kind IN ('opened', 'alarm_added')
+               AND e.rule = ?1 AND e.equipment = ?2
+             ORDER BY t.id DESC LIMIT 1",
+            params![rule, equipment],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map_or(Ok(None), |id| get(conn, id))
+}
+
 /// Tickets opened or resolved in `[from, to)`: what a monthly report counts.
 pub fn opened_or_resolved_between(
     conn: &Connection,
