@@ -56,6 +56,64 @@ const MIGRATIONS: &[&str] = &[
     // replay the journal (time series).
     "ALTER TABLE alarm_journal ADD COLUMN state TEXT;
     ALTER TABLE alarm_journal ADD COLUMN active INTEGER;",
+    // 4: work-order tickets (`ticket`): the ticket row holds its current state, the timeline
+    // every step (append-only), the checklist the procedure's required actions;
+    // `stage_cursor` holds an output stage's position in the alarm journal.
+    "CREATE TABLE ticket (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident INTEGER,
+        previous INTEGER REFERENCES ticket(id),
+        category TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        state TEXT NOT NULL,
+        title_zh TEXT NOT NULL,
+        title_en TEXT NOT NULL,
+        rule TEXT,
+        equipment TEXT,
+        assignee TEXT,
+        opened_at_ms INTEGER NOT NULL,
+        opened_by TEXT NOT NULL,
+        assigned_at_ms INTEGER,
+        acknowledged_at_ms INTEGER,
+        acknowledged_by TEXT,
+        on_site_at_ms INTEGER,
+        resolved_at_ms INTEGER,
+        closed_at_ms INTEGER,
+        cancelled_at_ms INTEGER,
+        cancel_reason TEXT,
+        incident_cleared_at_ms INTEGER,
+        on_site_due_ms INTEGER NOT NULL,
+        follow_up_due_ms INTEGER
+    );
+    CREATE INDEX ticket_incident ON ticket(incident);
+    CREATE INDEX ticket_state ON ticket(state);
+    CREATE INDEX ticket_opened ON ticket(opened_at_ms);
+    CREATE TABLE ticket_timeline (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket INTEGER NOT NULL REFERENCES ticket(id),
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        note TEXT,
+        rule TEXT,
+        equipment TEXT,
+        nth INTEGER
+    );
+    CREATE INDEX ticket_timeline_ticket ON ticket_timeline(ticket, seq);
+    CREATE TABLE ticket_checklist (
+        ticket INTEGER NOT NULL REFERENCES ticket(id),
+        pos INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        zh TEXT NOT NULL,
+        en TEXT NOT NULL,
+        done_at_ms INTEGER,
+        done_by TEXT,
+        PRIMARY KEY (ticket, pos)
+    );
+    CREATE TABLE stage_cursor (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );",
 ];
 
 /// An open database and its path (for error messages).
