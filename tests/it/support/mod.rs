@@ -7,7 +7,9 @@
 pub mod broker;
 pub mod building;
 pub mod dashboards;
+pub mod http_recorder;
 pub mod pty;
+pub mod smtp;
 pub mod tsdb;
 pub mod wait;
 
