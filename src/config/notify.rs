@@ -249,7 +249,8 @@ fn channel(
     let robot = matches!(c.kind.as_str(), "wecom" | "dingtalk");
     for key in set_keys(c) {
         // A robot's `url` is reported by `url()`, which says why it is refused.
-        if !allowed.contains(&key) && !(robot && key == "url") {
+        let reported_elsewhere = robot && key == "url";
+        if !allowed.contains(&key) && !reported_elsewhere {
             issues.push(
                 format!("{at}.{key}"),
                 format!("{key} does not apply to a {} channel", c.kind),

@@ -374,8 +374,8 @@ async fn an_email_goes_over_starttls_to_a_server_whose_ca_is_in_ca_file() {
     std::fs::write(&ca_file, ca.pem()).unwrap();
 
     let smtp = SmtpServer::start_tls(&cert.pem(), &key.serialize_pem()).await;
-    let plan = plan(&email_channel(smtp.port, "starttls", Some(&ca_file)), &[], None);
-    let rig = start(&plan);
+    let trusting = plan(&email_channel(smtp.port, "starttls", Some(&ca_file)), &[], None);
+    let rig = start(&trusting);
     rig.channels.send("mail", &zhang(None), &mains_failed()).await.unwrap();
     let m = smtp.wait_for_messages(1).await.remove(0);
     assert_eq!(m["tls"], true, "the message went over STARTTLS");
