@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs facmon's whole test suite on a fresh Debian machine with Rust.
 # Installs what the integration tests need with apt when missing (mosquitto, socat, mbpoll,
-# InfluxDB 1.x, VictoriaMetrics, Node.js with npm for the dashboard check), checks
+# InfluxDB 1.x, VictoriaMetrics, Node.js with npm for the dashboard check,
+# Python's aiosmtpd for the e-mail channel), checks
 # formatting and clippy lints, then runs every test of the workspace with cargo-nextest
 # (or cargo test without it).
 set -euo pipefail
@@ -17,6 +18,8 @@ have influxd || missing+=(influxdb)
 have victoria-metrics || have victoria-metrics-prod || missing+=(victoria-metrics)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
+# The e-mail channel's test server (tests/it/support/smtp.rs) runs on Debian's python3.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} with apt"
   SUDO=""

@@ -12,6 +12,7 @@ mod grafana;
 mod kpi;
 mod modbus;
 mod mqtt;
+mod notify_channels;
 mod restart;
 mod tickets;
 mod timeseries;

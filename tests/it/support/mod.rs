@@ -7,8 +7,10 @@
 pub mod broker;
 pub mod building;
 pub mod dashboards;
+pub mod http_recorder;
 pub mod process;
 pub mod pty;
+pub mod smtp;
 pub mod tsdb;
 pub mod wait;
 
