@@ -13,5 +13,6 @@ mod kpi;
 mod modbus;
 mod mqtt;
 mod restart;
+mod roster;
 mod timeseries;
 mod tsdb;
