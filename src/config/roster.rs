@@ -12,7 +12,7 @@ use super::error::Issues;
 use super::plan::Site;
 use crate::roster::{
     local_to_timestamp, parse_civil, parse_date, parse_time, role, role_keys, Crew, Days, Override, Person, Roster,
-    Shift, Zone,
+    Shift, Standing, Zone,
 };
 
 /// `[roster]` as written.
@@ -128,7 +128,7 @@ pub(super) fn resolve(raw: Option<&RawRoster>, site: &Site, issues: &mut Issues)
             if from >= to {
                 issues.push(
                     format!("{at}.to"),
-                    "ends before it starts",
+                    "the window is empty: `to` is not after `from`",
                     "give `to` a later time than `from`",
                 );
             }
@@ -215,10 +215,12 @@ fn people(raw: &RawRoster, r: &mut Roster, issues: &mut Issues) {
             }
         }
         for (j, key) in p.roles.iter().enumerate() {
-            if check_role(&format!("{at}.roles[{j}]"), key, issues)
-                && !r.standing.iter().any(|s| s.0 == *key && s.1 == p.id)
-            {
-                r.standing.push((key.clone(), p.id.clone()));
+            let standing = Standing {
+                role: key.clone(),
+                person: p.id.clone(),
+            };
+            if check_role(&format!("{at}.roles[{j}]"), key, issues) && !r.standing.contains(&standing) {
+                r.standing.push(standing);
             }
         }
         r.people.push(Person {
@@ -374,11 +376,7 @@ fn local(key: &str, text: &str, tz: &TimeZone, issues: &mut Issues) -> Option<ji
     match local_to_timestamp(tz, dt) {
         Ok(ts) => Some(ts),
         Err(e) => {
-            issues.push(
-                key,
-                e.to_string(),
-                "daylight saving makes this wall time ambiguous; move it out of the change",
-            );
+            issues.push(key, e.to_string(), "move it out of the daylight-saving change");
             None
         }
     }

@@ -119,12 +119,11 @@ fn source(roster: &Roster, duty: &Duty<'_>) -> String {
             .iter()
             .map(|r| {
                 let s = r.shift;
-                let mut text = format!(
-                    "shift {} {}-{}",
-                    s.name,
-                    s.start.strftime("%H:%M"),
-                    s.end.strftime("%H:%M")
-                );
+                let hours = format!("{}-{}", s.start.strftime("%H:%M"), s.end.strftime("%H:%M"));
+                let mut text = match s.name == hours {
+                    true => format!("shift {hours}"),
+                    false => format!("shift {} {hours}", s.name),
+                };
                 if let (Some(w), Crew::Rota { weeks, .. }) = (r.rota_week, &s.crew) {
                     text.push_str(&format!(" (rota week {} of {})", w + 1, weeks.len()));
                 }

@@ -78,10 +78,17 @@ pub struct Person {
 pub struct Roster {
     pub(crate) time_zone: Zone,
     pub(crate) people: Vec<Person>,
-    /// `(role key, person id)`: roles held at all times, only for roles without shifts.
-    pub(crate) standing: Vec<(String, String)>,
+    /// Roles held at all times, only for roles without shifts.
+    pub(crate) standing: Vec<Standing>,
     pub(crate) shifts: Vec<Shift>,
     pub(crate) overrides: Vec<Override>,
+}
+
+/// A role someone holds at all times (`roles = [...]` of a person).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Standing {
+    pub(crate) role: String,
+    pub(crate) person: String,
 }
 
 /// Who holds a role at an instant, and why.
@@ -175,7 +182,7 @@ impl Roster {
         }
         let mut shifts = self.shifts.iter().filter(|s| s.role == role).peekable();
         if shifts.peek().is_none() {
-            let ids = self.standing.iter().filter(|(r, _)| r == role).map(|(_, id)| id);
+            let ids = self.standing.iter().filter(|s| s.role == role).map(|s| &s.person);
             return Duty {
                 people: self.lookup(ids),
                 by: DutySource::Standing,

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (one link step), real parts only — Modbus over TCP and over
-//! socat pty pairs, a real mosquitto, Debian's mbpoll, InfluxDB 1.x and VictoriaMetrics —
+//! socat pty pairs, a real mosquitto, Debian's mbpoll, InfluxDB 1.x and VictoriaMetrics, an
+//! SMTP server, HTTP servers standing in for WeCom, DingTalk and webhooks —
 //! see `support/`.
 
 mod support;
@@ -12,8 +13,10 @@ mod grafana;
 mod kpi;
 mod modbus;
 mod mqtt;
+mod notify;
 mod notify_channels;
 mod restart;
+mod roster;
 mod tickets;
 mod timeseries;
 mod tsdb;
