@@ -80,6 +80,7 @@ impl Daemon {
         let alarms = crate::alarm::service::spawn(&plan, &shared, &alarm_stage.stop, &mut alarm_stage.tasks);
         let mut outputs = Stage::new("outputs", &shutdown);
         crate::sinks::spawn_all(&plan, &alarms, &shared, &outputs.stop, &mut outputs.tasks);
+        crate::notify::stage::spawn(&plan, &alarms, &shared, &outputs.stop, &mut outputs.tasks);
         tracing::info!(
             site = %plan.site.id,
             equipment = plan.equipment.len(),

@@ -114,6 +114,26 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL
     );",
+    // 5: the notification outbox: every page is a row before it is sent, with an
+    // idempotency key, attempts and the time it is due again.
+    "CREATE TABLE notify_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        created_ms INTEGER NOT NULL,
+        ticket INTEGER,
+        step TEXT NOT NULL,
+        round INTEGER,
+        person TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms INTEGER NOT NULL,
+        sent_ms INTEGER,
+        failed_ms INTEGER,
+        last_error TEXT
+    );
+    CREATE INDEX notify_outbox_pending ON notify_outbox(next_ms) WHERE sent_ms IS NULL AND failed_ms IS NULL;
+    CREATE INDEX notify_outbox_ticket ON notify_outbox(ticket, round);",
 ];
 
 /// An open database and its path (for error messages).

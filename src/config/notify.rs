@@ -16,17 +16,6 @@ use crate::notify::{ChannelKind, ChannelPlan, MessageLanguage, NotifyPlan, Route
 use crate::roster::Roster;
 use crate::rules::outcome::Severity;
 
-/// The role keys of the procedures, which routes name.
-pub const ROLE_KEYS: [&str; 7] = [
-    "duty_electrician",
-    "mep_crew",
-    "control_room",
-    "lift_duty",
-    "security",
-    "supervisor",
-    "manager",
-];
-
 /// `[notify]` as written.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawNotify {
@@ -126,10 +115,35 @@ pub(super) fn resolve(
     secrets: &Secrets,
     issues: &mut Issues,
 ) -> NotifyPlan {
-    let _ = roster; // role keys are checked against ROLE_KEYS; who holds them is the roster's business
-    let Some(raw) = raw else {
-        return NotifyPlan::default();
+    let plan = match raw {
+        Some(raw) => notify_plan(raw, site, brokers, secrets, issues),
+        None => NotifyPlan::default(),
     };
+    // A person's channels must exist, or their pages would vanish without a word.
+    for (i, person) in roster.people().iter().enumerate() {
+        for channel in &person.channels {
+            if plan.channel(channel).is_none() {
+                issues.push(
+                    format!("roster.people[{i}].channels"),
+                    format!(
+                        "{} ({}) lists channel \"{channel}\", which [notify] does not define",
+                        person.name, person.id
+                    ),
+                    "add a [[notify.channels]] entry with that id, or remove it from the person",
+                );
+            }
+        }
+    }
+    plan
+}
+
+fn notify_plan(
+    raw: &RawNotify,
+    site: &Site,
+    brokers: &[MqttBroker],
+    secrets: &Secrets,
+    issues: &mut Issues,
+) -> NotifyPlan {
     let mut plan = NotifyPlan::default();
     match raw.repeat_every_min {
         Some(0) => issues.push(
@@ -493,15 +507,15 @@ fn route(at: &str, r: &RawRoute, issues: &mut Issues) -> Route {
         issues.push(
             format!("{at}.roles"),
             "a route needs at least one role",
-            format!("name role keys: {}", ROLE_KEYS.join(", ")),
+            format!("name role keys: {}", crate::roster::role_keys()),
         );
     }
     for role in &r.roles {
-        if !ROLE_KEYS.contains(&role.as_str()) {
+        if crate::roster::role(role).is_none() {
             issues.push(
                 format!("{at}.roles"),
                 format!("unknown role \"{role}\""),
-                format!("use one of {}", ROLE_KEYS.join(", ")),
+                format!("use one of {}", crate::roster::role_keys()),
             );
         }
     }

@@ -28,7 +28,7 @@ id = "wang"
 name = "王建国"
 mobile = "13800000001"
 email = "wang@example.com"
-channels = ["duty-wecom", "mail"]
+channels = ["duty-hook"]
 roles = ["supervisor"]
 [[roster.people]]
 id = "zhou"
@@ -40,7 +40,9 @@ roles = ["supervisor"]
 /// `[roster]` unless it only adds tables under it).
 pub(crate) fn roster(toml: &str) -> Roster {
     let text = std::fs::read_to_string(MINIMAL).unwrap();
-    match load_str("site.toml", &format!("{text}\n{toml}"), Some(HashMap::new())) {
+    // The channel people name must exist.
+    let channel = "[[notify.channels]]\nid = \"duty-hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\n";
+    match load_str("site.toml", &format!("{text}\n{channel}\n{toml}"), Some(HashMap::new())) {
         Ok(plan) => plan.roster,
         Err(e) => panic!("{e}"),
     }
@@ -201,7 +203,7 @@ fn roles_without_shifts_are_held_by_everyone_listing_them_in_file_order() {
         (wang.name.as_str(), wang.mobile.as_deref()),
         ("王建国", Some("13800000001"))
     );
-    assert_eq!(wang.channels, ["duty-wecom", "mail"]);
+    assert_eq!(wang.channels, ["duty-hook"]);
     assert_eq!(r.person("sun").unwrap().mobile, None);
     assert_eq!(r.people().len(), 5);
 }

@@ -41,11 +41,21 @@ pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Ticket>, TicketErr
 
 /// Every entry of a ticket's timeline, oldest first.
 pub fn timeline(conn: &Connection, id: i64) -> Result<Vec<TimelineEntry>, TicketError> {
-    let mut stmt = conn.prepare_cached(
+    entries(conn, "ticket = ?1 ORDER BY seq", id, i64::MAX)
+}
+
+/// Timeline entries of every ticket after `seq`, oldest first, at most `limit`: how the CMMS
+/// export follows every change, whether the daemon or `facmon ticket` made it.
+pub fn timeline_after(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<TimelineEntry>, TicketError> {
+    entries(conn, "seq > ?1 ORDER BY seq", seq, limit as i64)
+}
+
+fn entries(conn: &Connection, filter: &str, arg: i64, limit: i64) -> Result<Vec<TimelineEntry>, TicketError> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT seq, ticket, at_ms, kind, actor, note, rule, equipment, nth FROM ticket_timeline
-         WHERE ticket = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map(params![id], |r| {
+         WHERE {filter} LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![arg, limit], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,

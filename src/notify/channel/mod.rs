@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
 use super::{ChannelKind, ChannelPlan};
@@ -29,7 +29,7 @@ use crate::config::Plan;
 use crate::shutdown::Shutdown;
 
 /// Who a message is for. The roster supplies it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
     /// Roster id of the person: part of MQTT topics and idempotency keys.
     pub id: String,
@@ -40,7 +40,7 @@ pub struct Recipient {
 }
 
 /// One message, rendered by the notification stage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Idempotency key, unique per (event, person, channel): the same key on a retry lets a
     /// receiver drop the duplicate.

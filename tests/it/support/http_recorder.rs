@@ -24,6 +24,9 @@ use tokio::sync::watch;
 /// How long `wait_for` waits before failing the test.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
+/// How long `wait_until` waits: long enough for a scenario's timers (on-delays, SLA).
+pub const SCENARIO_DEADLINE: Duration = Duration::from_secs(40);
+
 /// One request as received.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -33,6 +36,8 @@ pub struct Request {
     /// Header names in lower case, in arrival order.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The status the recorder answered with.
+    pub status: u16,
 }
 
 impl Request {
@@ -163,6 +168,31 @@ impl HttpRecorder {
         }
         self.requests()
     }
+
+    /// Awaits until the requests so far satisfy `cond` and returns them; fails the test
+    /// naming `what` after [`SCENARIO_DEADLINE`] (for pages that follow a plant scenario).
+    pub async fn wait_until(&self, what: &str, cond: impl Fn(&[Request]) -> bool) -> Vec<Request> {
+        let mut rx = self.state.count.subscribe();
+        let check = async {
+            loop {
+                let reqs = self.requests();
+                if cond(&reqs) {
+                    return reqs;
+                }
+                if rx.changed().await.is_err() {
+                    return reqs;
+                }
+            }
+        };
+        match tokio::time::timeout(SCENARIO_DEADLINE, check).await {
+            Ok(reqs) => reqs,
+            Err(_) => panic!(
+                "waited {SCENARIO_DEADLINE:?} for {what}; got {} request(s): {:#?}",
+                self.requests().len(),
+                self.requests()
+            ),
+        }
+    }
 }
 
 impl Drop for HttpRecorder {
@@ -174,13 +204,14 @@ impl Drop for HttpRecorder {
 /// One connection: requests in turn until the client closes it.
 async fn serve(stream: TcpStream, state: Arc<State>) {
     let mut stream = BufReader::new(stream);
-    while let Some((req, close)) = read_request(&mut stream).await {
-        state.requests.lock().unwrap().push(req);
-        state.count.send_modify(|c| *c += 1);
+    while let Some((mut req, close)) = read_request(&mut stream).await {
         let reply = {
             let queued = state.queued.lock().unwrap().pop_front();
             queued.unwrap_or_else(|| state.reply.lock().unwrap().clone())
         };
+        req.status = reply.status;
+        state.requests.lock().unwrap().push(req);
+        state.count.send_modify(|c| *c += 1);
         let head = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
             reply.status,
@@ -240,6 +271,7 @@ async fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(Request, boo
             target,
             headers,
             body,
+            status: 0,
         },
         close,
     ))

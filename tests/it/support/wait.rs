@@ -99,3 +99,19 @@ pub async fn alarm(
         ),
     }
 }
+
+/// Polls `f` every 100 ms until it gives a value (deadline: [`DEADLINE`]): for state that
+/// another process or a database holds, where there is no event to await.
+pub async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} did not happen within {DEADLINE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
