@@ -22,7 +22,14 @@
 //!   suppression by design, out of service, chatter, incidents), its journal, its KPIs, and
 //!   the stage that runs it and keeps it across restarts.
 //! * [`sinks`] — outputs, each with its own bounded queue: `mqtt_alarms` publishes every
-//!   alarm's state (retained) and every lifecycle event on MQTT.
+//!   alarm's state (retained) and every lifecycle event on MQTT; `influx` writes every
+//!   reading and alarm event to a time-series database through a disk queue.
+//! * [`ticket`] — work orders from the alarm journal: one per incident, a time-stamped
+//!   lifecycle, SLA deadlines and breaches, the monthly SLA report.
+//! * [`roster`] — who holds each procedure role (duty electrician, control room, …) when.
+//! * [`notify`] — pages for ticket events: routes to roles, the roster's people, their
+//!   channels (webhook, WeCom, DingTalk, e-mail, MQTT), through a durable outbox, repeated
+//!   and escalated until someone answers.
 //! * [`daemon`] — starts the stages for a plan and stops them in order.
 //! * [`demo`] — `facmon demo`: the simulated building (crate `facmon-sim`) plus the daemon,
 //!   with a live terminal view.

@@ -88,8 +88,16 @@ start = "20:00"
 end = "08:00"
 people = ["li"]
 
+[tickets]
+export_channel = "cmms"
+
 [notify]
 console_url = "http://console.example"
+
+[[notify.channels]]
+id = "cmms"
+kind = "webhook"
+url = "{hooks}/cmms"
 
 [[notify.channels]]
 id = "hook"
@@ -163,6 +171,7 @@ async fn a_3am_outage_pages_the_night_electrician_repeats_escalates_and_lands_in
         |plan| {
             plan.roster = configured.roster.clone();
             plan.notify = configured.notify.clone();
+            plan.tickets = configured.tickets.clone();
             // The procedure's minutes, as seconds: repeat every 3 s; on site within 6 s.
             plan.notify.repeat_every = Duration::from_secs(3);
             plan.tickets.critical_on_site = Duration::from_secs(6);
@@ -191,6 +200,10 @@ async fn a_3am_outage_pages_the_night_electrician_repeats_escalates_and_lands_in
         "{wecom:#?}"
     );
     let first = &pages(&reqs)[0].1;
+    let db = facmon::db::open(b.data.path()).expect("db");
+    let opened = store::get(&db.conn, 1).expect("read").expect("ticket 1").opened_at;
+    let paged_after = first["sent_at_ms"].as_i64().unwrap_or_default() - facmon::db::millis(opened);
+    println!("first page {paged_after} ms after the alarm opened ticket #1");
     let text = first["text"].as_str().unwrap_or_default();
     assert!(text.contains("市电停电") && text.contains("Mains lost"), "{text}");
     assert!(text.contains("http://console.example/tickets/1"), "{text}");
@@ -215,7 +228,6 @@ async fn a_3am_outage_pages_the_night_electrician_repeats_escalates_and_lands_in
         .alarms
         .operate(|book, now| book.acknowledge("PWR-01", "ats-1", "李师傅", Some("在路上"), now))
         .expect("acknowledged");
-    let db = facmon::db::open(b.data.path()).expect("db");
     let acked_at = wait::until("the ticket acknowledged", || {
         store::get(&db.conn, 1)
             .ok()
@@ -254,6 +266,7 @@ async fn a_3am_outage_pages_the_night_electrician_repeats_escalates_and_lands_in
     assert_eq!(ticket.state, TicketState::Acknowledged);
     let all = store::list(&db.conn, false).expect("tickets");
     assert_eq!(all.len(), 1, "one incident, one ticket: {all:#?}");
+    println!("tickets: {}", all.len());
 
     // Exactly one message per person per step.
     let reqs = hooks.requests();
@@ -277,6 +290,22 @@ async fn a_3am_outage_pages_the_night_electrician_repeats_escalates_and_lands_in
     desk.step(&tx, 1, Step::FollowUp, "周值班", Some("回访完成"), now)
         .expect("follow up");
     tx.commit().expect("commit");
+    // The site's CMMS mirrors the ticket: every change, the person's steps included.
+    let reqs = hooks
+        .wait_until("the follow-up exported", |r| exported(r).contains(&"closed".to_owned()))
+        .await;
+    let kinds = exported(&reqs);
+    println!("exported to the CMMS: {kinds:?}");
+    for kind in [
+        "opened",
+        "alarm_added",
+        "acknowledged",
+        "sla_breached",
+        "incident_cleared",
+        "resolved",
+    ] {
+        assert!(kinds.contains(&kind.to_owned()), "{kind} not exported: {kinds:?}");
+    }
     let report = sla_report(b.data.path(), &extra, &hooks.url());
     println!("{report}");
     let power = &report["categories"]["power"];
@@ -286,6 +315,15 @@ async fn a_3am_outage_pages_the_night_electrician_repeats_escalates_and_lands_in
         "{report}"
     );
     b.stop().await;
+}
+
+/// The timeline entry kinds the CMMS webhook received, in order.
+fn exported(requests: &[Request]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|r| r.path() == "/cmms")
+        .filter_map(|r| r.json()["data"]["entry"]["kind"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// `facmon report sla --month 2026-11 --format json` over `data`.
