@@ -10,11 +10,10 @@ use std::time::Duration;
 use facmon::clock;
 use facmon::config::Plan;
 use facmon::ticket::{store, Desk, Step, TicketState};
-use facmon_sim::{Sim, SimConfig};
 
 use crate::support::building::{set_rule, Building, Parts};
 use crate::support::http_recorder::{HttpRecorder, Reply, Request};
-use crate::support::process::{spawn_daemon, write_config_with};
+use crate::support::process::{plant_and_config, spawn_daemon};
 use crate::support::wait;
 
 /// The people of the test site: two electricians on day and night shifts, and one person
@@ -352,21 +351,10 @@ async fn pages_waiting_in_the_outbox_are_delivered_exactly_once_after_a_kill_9()
     // The receiver is down: every page stays in the outbox, retried.
     hooks.set_reply(Reply::text(503, "unavailable"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
     // Day or night, four people hold the outage's roles: an electrician, the control room,
     // lift duty and security.
     let extra = roster_and_channels(&hooks.url(), false);
-    let config = write_config_with(dir.path(), port, &extra);
-    let sim = Sim::start(SimConfig {
-        modbus_tcp: Some(listener),
-        modbus_rtu: None,
-        mqtt: None,
-        scenario: None,
-        tick: Duration::from_millis(50),
-    })
-    .await
-    .expect("simulator starts");
+    let (sim, config) = plant_and_config(dir.path(), &extra).await;
     let mut first = spawn_daemon(&config, &dir.path().join("first.log"));
     sim.command("mains fail").expect("command");
     // (The serial bus and the broker are not served here: their COM-01 tickets page too.)

@@ -9,10 +9,9 @@ use facmon::alarm::journal::{Journal, JournalRow};
 use facmon::alarm::{AlarmState, SavedBook};
 use facmon::clock::Clock;
 use facmon::rules::timer::TimerRecord;
-use facmon_sim::{Sim, SimConfig};
 
 use crate::support::building::{Building, Parts};
-use crate::support::process::{spawn_daemon, write_config};
+use crate::support::process::{plant_and_config, spawn_daemon};
 use crate::support::wait;
 
 /// What the daemon has committed to its database, read the way an operator's tool would.
@@ -74,18 +73,8 @@ fn alarm<'a>(s: &'a Saved, rule: &str, equipment: &str) -> Option<&'a facmon::al
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_killed_mid_incident_keeps_its_alarms_and_fires_a_pending_on_delay_on_time() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let config = write_config(dir.path(), listener.local_addr().expect("addr").port());
+    let (sim, config) = plant_and_config(dir.path(), "").await;
     let data = dir.path().join("data");
-    let sim = Sim::start(SimConfig {
-        modbus_tcp: Some(listener),
-        modbus_rtu: None,
-        mqtt: None,
-        scenario: None,
-        tick: Duration::from_millis(50),
-    })
-    .await
-    .expect("simulator starts");
 
     let mut first = spawn_daemon(&config, &dir.path().join("first.log"));
     // The generator is left in MANUAL and the mains fail: PWR-01 after 2 s, PWR-02 after 15 s.

@@ -6,13 +6,9 @@ use std::process::{Child, Command, Stdio};
 use super::free_port;
 
 /// `config/demo.toml` with the plant gateway on `port`, the RTU bus and the broker pointed
-/// at nothing (they are not part of this test), and the data directory in `dir`.
-pub fn write_config(dir: &Path, port: u16) -> PathBuf {
-    write_config_with(dir, port, "")
-}
-
-/// As [`write_config`], with `extra` TOML appended (e.g. a `[roster]`).
-pub fn write_config_with(dir: &Path, port: u16, extra: &str) -> PathBuf {
+/// at nothing (they are not part of these tests), the data directory in `dir`, and `extra`
+/// TOML appended (e.g. a `[roster]`).
+pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
     let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml")).expect("demo config");
     let nowhere = dir.join("no-such-serial-port");
     let text = demo
@@ -36,4 +32,21 @@ pub fn spawn_daemon(config: &Path, log: &Path) -> Child {
         .stderr(log)
         .spawn()
         .expect("start facmon run")
+}
+
+/// The simulated plant gateway (Modbus TCP only) on a free port, and a config for `facmon run`
+/// in `dir` that reads it, with `extra` TOML appended.
+pub async fn plant_and_config(dir: &Path, extra: &str) -> (facmon_sim::Sim, PathBuf) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = write_config(dir, listener.local_addr().expect("addr").port(), extra);
+    let sim = facmon_sim::Sim::start(facmon_sim::SimConfig {
+        modbus_tcp: Some(listener),
+        modbus_rtu: None,
+        mqtt: None,
+        scenario: None,
+        tick: std::time::Duration::from_millis(50),
+    })
+    .await
+    .expect("simulator starts");
+    (sim, config)
 }
