@@ -40,6 +40,7 @@
 pub mod alarm;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod daemon;
 pub mod db;
 pub mod demo;
