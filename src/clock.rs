@@ -79,3 +79,38 @@ pub fn starting_at(start: SystemTime) -> SharedClock {
     };
     Arc::new(ShiftedClock { ahead, behind })
 }
+
+/// Serde for wall times as JSON readers expect them: unix milliseconds (`"opened_at_ms":
+/// 1795…`), not serde's default `{secs_since_epoch, nanos_since_epoch}`. Use with
+/// `#[serde(rename = "…_ms", with = "crate::clock::ms")]`; [`opt_ms`] for `Option`.
+pub mod ms {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(t.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        Ok(UNIX_EPOCH + Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+/// [`ms`] for `Option<SystemTime>` (`null` when absent).
+pub mod opt_ms {
+    use std::time::SystemTime;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::ms::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)))
+    }
+}

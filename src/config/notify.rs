@@ -548,6 +548,18 @@ mod tests {
     }
 
     #[test]
+    fn a_person_paged_on_a_channel_that_does_not_exist_is_reported_at_the_person() {
+        let roster = "[[roster.people]]\nid = \"li\"\nchannels = [\"hook\", \"pager\"]\n";
+        let hook = "[[notify.channels]]\nid = \"hook\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/h\"\n";
+        let issues = plan(&format!("{roster}\n{hook}"), &[]).unwrap_err();
+        assert_eq!(keys(&issues), ["roster.people[0].channels"]);
+        assert!(issues[0].1.contains("\"pager\""), "{issues:?}");
+        // Without any [notify], every channel a person names is missing.
+        let issues = plan(roster, &[]).unwrap_err();
+        assert_eq!(issues.len(), 2, "{issues:?}");
+    }
+
+    #[test]
     fn no_notify_section_means_no_channels_and_the_defaults() {
         let n = plan("", &[]).unwrap();
         assert!(n.channels.is_empty() && n.routes.is_empty());

@@ -196,6 +196,7 @@ pub struct CheckItem {
     /// The procedure it comes from.
     pub rule: String,
     pub text: Text,
+    #[serde(rename = "done_at_ms", with = "crate::clock::opt_ms")]
     pub done_at: Option<SystemTime>,
     pub done_by: Option<String>,
 }
@@ -216,21 +217,31 @@ pub struct Ticket {
     pub rule: Option<String>,
     pub equipment: Option<String>,
     pub assignee: Option<String>,
+    #[serde(rename = "opened_at_ms", with = "crate::clock::ms")]
     pub opened_at: SystemTime,
     pub opened_by: String,
+    #[serde(rename = "assigned_at_ms", with = "crate::clock::opt_ms")]
     pub assigned_at: Option<SystemTime>,
+    #[serde(rename = "acknowledged_at_ms", with = "crate::clock::opt_ms")]
     pub acknowledged_at: Option<SystemTime>,
     pub acknowledged_by: Option<String>,
+    #[serde(rename = "on_site_at_ms", with = "crate::clock::opt_ms")]
     pub on_site_at: Option<SystemTime>,
+    #[serde(rename = "resolved_at_ms", with = "crate::clock::opt_ms")]
     pub resolved_at: Option<SystemTime>,
+    #[serde(rename = "closed_at_ms", with = "crate::clock::opt_ms")]
     pub closed_at: Option<SystemTime>,
+    #[serde(rename = "cancelled_at_ms", with = "crate::clock::opt_ms")]
     pub cancelled_at: Option<SystemTime>,
     pub cancel_reason: Option<String>,
     /// When the alarm incident closed (every alarm of it normal); the ticket stays open.
+    #[serde(rename = "incident_cleared_at_ms", with = "crate::clock::opt_ms")]
     pub incident_cleared_at: Option<SystemTime>,
     /// Someone must be on site by then (SLA-01/02/03 from the priority).
+    #[serde(rename = "on_site_due_ms", with = "crate::clock::ms")]
     pub on_site_due: SystemTime,
     /// The follow-up call must be done by then (SLA-04); set on resolution.
+    #[serde(rename = "follow_up_due_ms", with = "crate::clock::opt_ms")]
     pub follow_up_due: Option<SystemTime>,
     pub checklist: Vec<CheckItem>,
 }
@@ -320,6 +331,7 @@ impl EntryKind {
 pub struct TimelineEntry {
     pub seq: i64,
     pub ticket: i64,
+    #[serde(rename = "at_ms", with = "crate::clock::ms")]
     pub at: SystemTime,
     pub kind: EntryKind,
     pub actor: String,
