@@ -24,6 +24,8 @@ use crate::shutdown::{Shutdown, StopSignals};
 
 /// The daemon config that reads every simulated device (also shipped as `config/demo.toml`).
 pub const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
+/// The demo site's duty roster (`config/demo-roster.toml`), appended to [`DEMO_CONFIG`].
+pub const DEMO_ROSTER: &str = include_str!("../../config/demo-roster.toml");
 
 /// What `facmon demo` was asked to do.
 #[derive(Debug, Clone)]
@@ -84,7 +86,11 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     .await
     .map_err(|e| DemoError::Simulator(e.to_string()))?;
 
-    let mut plan = config::load_str("config/demo.toml", DEMO_CONFIG, Some(HashMap::new()))?;
+    let text = format!("{DEMO_CONFIG}\n{DEMO_ROSTER}");
+    let mut plan = config::load_str("config/demo.toml", &text, Some(HashMap::new()))?;
+    // A fresh state every run: a demo starts calm, not with the last run's alarms.
+    let data = std::env::temp_dir().join(format!("facmon-demo-{}", std::process::id()));
+    plan.data_dir = data.clone();
     plan.set_tcp_address("plant-gateway", &tcp_addr.ip().to_string(), tcp_addr.port());
     plan.set_rtu_path("sump-bus", &rtu_path);
     plan.set_broker_address("site-broker", &broker.ip().to_string(), broker.port());
@@ -101,6 +107,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     daemon.stop(Duration::from_secs(3)).await;
     sim.shutdown().await;
     drop(daemon_end);
+    let _ = std::fs::remove_dir_all(&data);
     println!("facmon demo stopped.");
     result
 }
@@ -130,6 +137,9 @@ async fn watch(
     let mut log: Vec<String> = Vec::new();
     let mut redraw = tokio::time::interval(Duration::from_secs(1));
     let mut table_printed_at: Option<Instant> = None;
+    // Tickets are read from the database, as `facmon ticket list` would.
+    let tickets = crate::db::open(&daemon.plan.data_dir).ok();
+    let mut ticket_cursor = 0;
     let end = duration.map(|d| started + d);
     let stop_at = async {
         match end {
@@ -168,6 +178,16 @@ async fn watch(
                 Err(_) => last = daemon.store.snapshot(),
             },
             _ = redraw.tick() => {
+                if let Some(db) = &tickets {
+                    let entries = crate::ticket::store::timeline_after(&db.conn, ticket_cursor, 50).unwrap_or_default();
+                    for e in &entries {
+                        ticket_cursor = e.seq;
+                        let ticket = crate::ticket::store::get(&db.conn, e.ticket).ok().flatten();
+                        if let Some(l) = ticket.and_then(|t| view::ticket_line(elapsed, &daemon.plan, &t, e)) {
+                            if interactive { log.push(l) } else { println!("{l}") }
+                        }
+                    }
+                }
                 let snapshot = daemon.store.snapshot();
                 let table = view::table(&daemon.plan, &snapshot, &daemon.devices.snapshot(), clock.now());
                 if interactive {

@@ -1,6 +1,9 @@
 //! The demo's terminal view: a compact table of every equipment's points, and change lines.
 //! Pure functions of the plan and a snapshot, so they are tested without a terminal.
 
+use crate::notify::routes::roles_for;
+use crate::rules::outcome::Severity;
+use crate::ticket::{EntryKind, Priority, Ticket, TimelineEntry};
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
@@ -121,6 +124,62 @@ pub fn alarm_line(elapsed_s: u64, t: &Transition, alarm: Option<&Alarm>) -> Opti
         TransitionKind::IncidentClosed { incident } => format!("{head} ▣ incident #{incident} closed"),
         _ => return None,
     })
+}
+
+/// A ticket's timeline entry as a demo line; who the procedure would page when it opens.
+pub fn ticket_line(elapsed_s: u64, plan: &crate::config::Plan, t: &Ticket, e: &TimelineEntry) -> Option<String> {
+    let head = format!("[{elapsed_s:>4}s] ▤ ticket #{}", t.id);
+    let what = match e.kind {
+        EntryKind::Opened => {
+            let due = plan
+                .roster
+                .time_zone()
+                .to_datetime(jiff::Timestamp::try_from(t.on_site_due).ok()?)
+                .strftime("%H:%M")
+                .to_string();
+            let rule = t.rule.as_deref().unwrap_or("*");
+            let severity = match t.priority {
+                Priority::Critical => Severity::Critical,
+                _ => Severity::Major,
+            };
+            // Each person once, with every role they are paged for.
+            let mut paged: Vec<(String, Vec<String>)> = Vec::new();
+            for role in roles_for(&plan.notify.routes, rule, severity) {
+                for p in plan.roster.on_duty(&role, e.at) {
+                    match paged.iter_mut().find(|(name, _)| *name == p.name) {
+                        Some((_, roles)) => roles.push(role.clone()),
+                        None => paged.push((p.name.clone(), vec![role.clone()])),
+                    }
+                }
+            }
+            let paged = if paged.is_empty() {
+                "nobody on the roster".to_owned()
+            } else {
+                let people: Vec<String> = paged.iter().map(|(n, r)| format!("{n} ({})", r.join(", "))).collect();
+                people.join(", ")
+            };
+            format!(
+                "opened: {} / {} — {}, on site by {due} ({}); on duty: {paged}",
+                t.title.zh,
+                t.title.en,
+                t.priority.as_str(),
+                t.priority.sla()
+            )
+        }
+        EntryKind::AlarmAdded | EntryKind::Escalated | EntryKind::ChecklistAdded => format!(
+            "{}: {} {}",
+            e.kind.as_str(),
+            e.rule.as_deref().unwrap_or_default(),
+            e.equipment.as_deref().unwrap_or_default()
+        ),
+        EntryKind::SlaBreached => format!(
+            "{} missed{}: the supervisor would be paged",
+            e.rule.as_deref().unwrap_or("SLA"),
+            if e.nth == Some(2) { " twice over" } else { "" }
+        ),
+        _ => e.kind.as_str().replace('_', " "),
+    };
+    Some(format!("{head} {what}"))
 }
 
 #[cfg(test)]

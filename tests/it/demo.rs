@@ -132,6 +132,15 @@ fn the_demo_shows_every_equipment_trips_and_clears_its_alarms_and_exits_cleanly_
             ("WAT-01 raised", |l| raised(l, "WAT-01 booster-set")),
             ("WAT-02 raised", |l| raised(l, "WAT-02 booster-set")),
             ("WAT-02 cleared", |l| cleared(l, "WAT-02 booster-set")),
+            // One ticket for the outage (PWR-02 joins it), naming who is on duty.
+            ("the outage's ticket", |l| {
+                l.contains("▤ ticket #1 opened: ats-1 市电停电 / Mains lost at ats-1")
+                    && l.contains("(duty_electrician)")
+                    && l.contains("周敏 (control_room)")
+            }),
+            ("PWR-02 on the outage's ticket", |l| {
+                l.contains("▤ ticket #1 alarm_added: PWR-02 gen-1")
+            }),
         ],
     );
     // PWR-02's alarm line is followed by its diagnosis, in both languages.
