@@ -44,6 +44,8 @@ pub struct Schema {
     /// Equipment with a run history: id, series, and whether it changes over to a backup
     /// supply (transfer switches, critical rooms).
     runs: Vec<Run>,
+    /// Equipment id → its building, for alarm events.
+    buildings: std::collections::HashMap<String, String>,
 }
 
 impl Schema {
@@ -101,6 +103,7 @@ impl Schema {
             points,
             devices,
             runs,
+            buildings: plan.equipment.iter().map(|e| (e.id.clone(), e.building.clone())).collect(),
         }
     }
 
@@ -138,6 +141,8 @@ impl Schema {
             ALARM,
             &[
                 ("site", &self.site),
+                // None for a device (COM-01): the tag is left out.
+                ("building", self.buildings.get(&row.equipment).map_or("", String::as_str)),
                 ("rule", &row.rule),
                 ("equipment", &row.equipment),
                 ("family", family),
@@ -282,7 +287,7 @@ mod tests {
         schema.alarm(&mut out, &row);
         assert_eq!(
             out.as_str(),
-            "facmon_alarm,site=demo-plaza,rule=PWR-02,equipment=gen-1,family=pwr,event=raised,severity=critical state=1i,active=1,announce=1,incident=4i 1795000000000\n"
+            "facmon_alarm,site=demo-plaza,building=tower-a,rule=PWR-02,equipment=gen-1,family=pwr,event=raised,severity=critical state=1i,active=1,announce=1,incident=4i 1795000000000\n"
         );
     }
 
