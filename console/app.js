@@ -140,6 +140,7 @@ const act = {
     try {
       await api.alarmAction(alarm, action, body);
       clearError();
+      leaveForm();
       await loadAlarms();
       schedule('alarms', 'plant');
     } catch (e) {
@@ -150,6 +151,7 @@ const act = {
     try {
       await api.ticketStep(ticket.id, body);
       clearError();
+      leaveForm();
       await loadTickets();
       if (state.detail?.type === 'ticket') state.detail.data = await api.ticket(ticket.id);
       schedule('tickets', 'ticket');
@@ -180,6 +182,8 @@ function route() {
 }
 
 let pending = null;
+/** A render skipped while someone was filling in a form; done when they leave it. */
+let deferred = false;
 
 /** Renders on the next frame when the current page shows any of `pages`; a burst of events
  * is one render. A form being filled in is not replaced: the render waits for it. */
@@ -191,19 +195,30 @@ function schedule(...pages) {
   if (pending) return;
   pending = requestAnimationFrame(() => {
     pending = null;
-    if (busy()) return;
-    render();
+    if (busy()) deferred = true;
+    else render();
   });
 }
 
+/** Focus is in a form of the page (not the login form, which nothing re-renders). */
 function busy() {
   const el = document.activeElement;
-  return el && main.contains(el) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName) && el.type !== 'checkbox';
+  return Boolean(el && main.contains(el) && el.type !== 'checkbox' && el.closest('form'));
 }
 
-main.addEventListener('focusout', () => setTimeout(() => !busy() && render(), 0));
+main.addEventListener('focusout', () =>
+  setTimeout(() => {
+    if (deferred && !busy()) render();
+  }, 0),
+);
+
+/** After an action succeeded its form is done: let the next render replace it. */
+function leaveForm() {
+  if (busy()) document.activeElement.blur();
+}
 
 function render() {
+  deferred = false;
   if (!state.me) return;
   const { page, id } = route();
   let content;

@@ -250,12 +250,17 @@ function card(eq, members, alarmed) {
     body.push(h('p', { class: ['panel-state', `tone-${tone}`, stale && 'stale'] }, t(key)));
   }
   const rows = [];
+  const gauges = [];
   for (const p of orderedPoints(eq)) {
     const spec = GAUGES[`${eq.kind}.${p.role}`];
-    if (spec) body.push(gauge(eq, p, spec));
+    if (spec) gauges.push(gauge(eq, p, spec));
     else rows.push(row(eq, p));
   }
-  if (rows.length) body.push(h('dl', { class: 'points' }, rows));
+  const list = rows.length > 0 && h('dl', { class: 'points' }, rows);
+  // A generator's mode comes first (AUTO or not is the question in an outage); a tank or a
+  // pit is its level.
+  if (eq.kind === 'generator') body.push(list, gauges);
+  else body.push(gauges, list);
   if (members.length) {
     body.push(
       h('h4', { class: 'sub' }, t('pump.pumps')),

@@ -197,18 +197,21 @@ export function renderIncident(state, inc) {
 
 const BOARD = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'];
 const LIFECYCLE = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved', 'closed'];
-const STEP_TARGET = { assign: 'assigned', acknowledge: 'acknowledged', on_site: 'on_site', resolve: 'resolved', follow_up: 'closed' };
 
-/** The steps a ticket can take now (docs/api.md; the desk answers 409 otherwise). */
+/** The buttons a ticket offers now: the lifecycle's next step first, then reassigning and
+ * cancelling. (The desk also accepts later steps, skipping ahead; the detail page is where an
+ * engineer would do that, not the wall.) */
 export function nextSteps(ticket) {
-  const at = LIFECYCLE.indexOf(ticket.state);
-  if (at < 0 || ticket.state === 'closed') return [];
-  const steps = [];
-  if (at < LIFECYCLE.indexOf('resolved')) steps.push('assign');
-  for (const step of ['acknowledge', 'on_site', 'resolve']) {
-    if (LIFECYCLE.indexOf(STEP_TARGET[step]) > at) steps.push(step);
-  }
-  if (ticket.state === 'resolved') steps.push('follow_up');
+  const next = {
+    open: 'assign',
+    assigned: 'acknowledge',
+    acknowledged: 'on_site',
+    on_site: 'resolve',
+    resolved: 'follow_up',
+  }[ticket.state];
+  if (!next) return [];
+  const steps = [next];
+  if (next !== 'assign' && LIFECYCLE.indexOf(ticket.state) < LIFECYCLE.indexOf('resolved')) steps.push('assign');
   steps.push('cancel');
   return steps;
 }
@@ -217,11 +220,11 @@ function stepControls(state, ticket, act) {
   if (!state.canOperate) return null;
   const people = state.roster.flatMap((r) => r.people || []).map((p) => p.name);
   const form = h('form', { class: 'inline-form', hidden: true });
-  const buttons = nextSteps(ticket).map((step) =>
+  const buttons = nextSteps(ticket).map((step, i) =>
     h(
       'button',
       {
-        class: step === 'cancel' ? 'secondary danger' : step === 'assign' ? 'secondary' : null,
+        class: i === 0 ? null : step === 'cancel' ? 'secondary danger' : 'secondary',
         dataset: { step },
         onclick: () => {
           if (step !== 'assign' && step !== 'cancel') return act.step(ticket, { step });

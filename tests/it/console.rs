@@ -186,6 +186,14 @@ async fn an_operator_sees_the_plant_acknowledges_a_live_alarm_and_reads_it_in_ch
     assert!(acks[0].csrf_ok && acks[0].status == 200, "{:#?}", acks[0]);
     assert!(acks[0].method == "POST" && acks[0].body.is_object(), "{:#?}", acks[0]);
 
+    let assign = api.actions().into_iter().find(|a| a.path.ends_with("/steps"));
+    let assign = assign.unwrap_or_else(|| panic!("no ticket step posted: {:#?}", api.actions()));
+    assert_eq!(
+        assign.body,
+        serde_json::json!({"step": "assign", "to": "wang"}),
+        "{assign:#?}"
+    );
+
     for shot in [
         "login",
         "plant",

@@ -209,6 +209,27 @@ impl FixtureApi {
         self.model.lock().unwrap().actions.clone()
     }
 
+    /// A new value for a point: in the lists (a reload sees it) and on the live stream.
+    fn set_point(&self, equipment: &str, role: &str, value: Value, now: u64) {
+        {
+            let mut m = self.model.lock().unwrap();
+            let eq = m
+                .equipment
+                .iter_mut()
+                .find(|e| e["id"] == equipment)
+                .expect("equipment");
+            let points = eq["points"].as_array_mut().expect("points");
+            let p = points.iter_mut().find(|p| p["role"] == role).expect("role");
+            p["value"] = value.clone();
+            p["changed_at_ms"] = json!(now);
+            p["received_at_ms"] = json!(now);
+        }
+        self.publish(
+            "point",
+            json!({"equipment": equipment, "role": role, "value": value, "quality": "good", "changed_at_ms": now}),
+        );
+    }
+
     fn publish(&self, name: &'static str, data: Value) {
         publish(&self.model, &self.events, name, data);
     }
@@ -217,10 +238,7 @@ impl FixtureApi {
     /// major) in a new outage incident, with its ticket — each as a live-stream event.
     pub fn trip_mains(&self) {
         let now = now_ms();
-        self.publish(
-            "point",
-            json!({"equipment": "ats-1", "role": "mains_available", "value": false, "quality": "good", "changed_at_ms": now}),
-        );
+        self.set_point("ats-1", "mains_available", json!(false), now);
         let alarm = json!({
             "rule": "PWR-01", "equipment": "ats-1", "state": "unacknowledged", "active": true, "acknowledged": false,
             "severity": "major",
@@ -472,8 +490,13 @@ fn route(model: &Mutex<Model>, events: &broadcast::Sender<SseEvent>, req: &Reque
     reply
 }
 
+/// A record's numeric `id` against a path segment.
+fn same_id(record: &Value, id: &str) -> bool {
+    id.parse::<i64>().is_ok_and(|id| record["id"].as_i64() == Some(id))
+}
+
 fn find(list: &[Value], id: &str) -> Reply {
-    match list.iter().find(|v| v["id"].to_string() == id) {
+    match list.iter().find(|v| same_id(v, id)) {
         Some(v) => Reply::json(200, v.clone()),
         None => Reply::error(404, "no such id"),
     }
@@ -535,7 +558,7 @@ fn alarm_action(m: &mut Model, rule: &str, equipment: &str, action: &str, user: 
 
 fn ticket_step(m: &mut Model, id: &str, user: &str, body: &Value) -> Outcome {
     let now = now_ms();
-    let Some(ticket) = m.tickets.iter_mut().find(|t| t["id"].to_string() == id) else {
+    let Some(ticket) = m.tickets.iter_mut().find(|t| same_id(t, id)) else {
         return (Reply::error(404, "no such ticket"), None);
     };
     let step = body["step"].as_str().unwrap_or("");
