@@ -99,10 +99,18 @@ const onEvent = {
   },
   alarm(ev) {
     if (ev.alarm) state.alarms.set(alarmKey(ev.alarm), ev.alarm);
-    if (ev.kind === 'incident_opened' || ev.kind === 'incident_closed') {
+    const incident = ev.incident ?? ev.alarm?.incident;
+    const known = state.incidents.some((i) => String(i.id) === String(incident));
+    if (String(ev.kind).startsWith('incident') || (incident != null && !known)) {
       api.incidents().then((list) => {
         state.incidents = list;
         schedule('incidents');
+      }, showError);
+    }
+    if (state.detail?.type === 'incident' && String(state.detail.data?.id) === String(incident)) {
+      api.incident(incident).then((full) => {
+        state.detail = { type: 'incident', data: full };
+        schedule('incident');
       }, showError);
     }
     schedule('plant', 'alarms');

@@ -185,6 +185,37 @@ const TABLES = {
     'roster.title': 'On duty now',
     'roster.nobody': 'NOBODY holds this role',
     'roster.by': 'by {by}',
+    'kind.raised': 'raised',
+    'kind.updated': 'updated',
+    'kind.cleared': 'cleared',
+    'kind.latch_held': 'latched',
+    'kind.latch_reset': 'latch reset',
+    'kind.acknowledged': 'acknowledged',
+    'kind.shelved': 'shelved',
+    'kind.unshelved': 'unshelved',
+    'kind.suppressed': 'suppressed',
+    'kind.unsuppressed': 'no longer suppressed',
+    'kind.out_of_service': 'out of service',
+    'kind.back_in_service': 'back in service',
+    'kind.unknown': 'cannot be evaluated',
+    'kind.known': 'evaluated again',
+    'kind.chatter_started': 'chattering',
+    'kind.chatter_ended': 'chatter ended',
+    'kind.incident_opened': 'incident opened',
+    'kind.incident_closed': 'incident closed',
+    'kind.opened': 'opened',
+    'kind.alarm_added': 'alarm added',
+    'kind.priority_raised': 'priority raised',
+    'kind.escalated': 'escalated',
+    'kind.checklist_added': 'checklist added',
+    'kind.item_checked': 'item ticked',
+    'kind.assigned': 'assigned',
+    'kind.on_site': 'on site',
+    'kind.resolved': 'resolved',
+    'kind.closed': 'followed up (closed)',
+    'kind.cancelled': 'cancelled',
+    'kind.incident_cleared': 'alarms cleared',
+    'kind.sla_breached': 'SLA breached',
   },
   zh: {
     'app.title': 'facmon 监控台',
@@ -369,6 +400,37 @@ const TABLES = {
     'roster.title': '当前值班',
     'roster.nobody': '此岗位无人值班',
     'roster.by': '依据：{by}',
+    'kind.raised': '发生',
+    'kind.updated': '更新',
+    'kind.cleared': '恢复',
+    'kind.latch_held': '锁存',
+    'kind.latch_reset': '锁存复位',
+    'kind.acknowledged': '确认',
+    'kind.shelved': '搁置',
+    'kind.unshelved': '取消搁置',
+    'kind.suppressed': '抑制',
+    'kind.unsuppressed': '解除抑制',
+    'kind.out_of_service': '停用检修',
+    'kind.back_in_service': '恢复投用',
+    'kind.unknown': '无法判断',
+    'kind.known': '恢复判断',
+    'kind.chatter_started': '开始抖动',
+    'kind.chatter_ended': '抖动结束',
+    'kind.incident_opened': '事件开始',
+    'kind.incident_closed': '事件结束',
+    'kind.opened': '新建',
+    'kind.alarm_added': '新增报警',
+    'kind.priority_raised': '优先级提高',
+    'kind.escalated': '升级',
+    'kind.checklist_added': '新增检查项',
+    'kind.item_checked': '勾选检查项',
+    'kind.assigned': '派单',
+    'kind.on_site': '到场',
+    'kind.resolved': '修复',
+    'kind.closed': '回访（关闭）',
+    'kind.cancelled': '取消',
+    'kind.incident_cleared': '报警已全部恢复',
+    'kind.sla_breached': '超出时限',
   },
 };
 
@@ -392,6 +454,11 @@ export function lang() {
 export function t(key, vars = {}) {
   const text = TABLES[current][key] ?? TABLES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
+}
+
+/** A journal or timeline entry kind (`raised`, `on_site`, …) in words, or as sent. */
+export function kind(k) {
+  return has(`kind.${k}`) ? t(`kind.${k}`) : String(k);
 }
 
 /** Whether a word exists (for enum labels and roles the table may not know). */

@@ -2,7 +2,7 @@
 // `act` object that performs operator actions (see app.js).
 
 import { h } from './dom.js';
-import { t, pick, name, formatTime } from './i18n.js';
+import { t, pick, name, formatTime, kind } from './i18n.js';
 import { ms } from './api.js';
 
 const SEVERITY_RANK = { escalation: 5, critical: 4, major: 3, warning: 2, info: 1 };
@@ -186,7 +186,7 @@ export function renderIncident(state, inc) {
           'li',
           { class: r.severity ? `sev-${r.severity}` : null },
           h('time', {}, formatTime(ms(r, 'at'))),
-          ` ${r.rule} · ${equipmentName(state, r.equipment)} · ${r.kind}`,
+          ` ${r.rule} · ${equipmentName(state, r.equipment)} · ${kind(r.kind)}`,
           r.state ? ` → ${t(`state.${r.state}`)}` : '',
           r.actor ? ` (${r.actor})` : '',
         ),
@@ -341,7 +341,7 @@ export function renderTicket(state, ticket, act) {
           'li',
           {},
           h('time', {}, formatTime(ms(e, 'at'))),
-          ` ${e.kind}`,
+          ` ${kind(e.kind)}`,
           e.rule ? ` ${e.rule}` : '',
           e.actor ? ` (${e.actor})` : '',
           e.note ? `: ${e.note}` : '',

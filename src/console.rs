@@ -140,6 +140,44 @@ mod tests {
         }
     }
 
+    /// The keys of one language's table in i18n.js (`    'key': 'text',` lines).
+    fn table_keys(language: &str) -> std::collections::BTreeSet<&'static str> {
+        let js = text("assets/i18n.js");
+        let start = js
+            .find(&format!("\n  {language}: {{\n"))
+            .unwrap_or_else(|| panic!("no {language} table"));
+        let body = &js[start..];
+        let body = &body[..body.find("\n  },").expect("end of table")];
+        body.lines()
+            .filter_map(|l| l.trim().strip_prefix('\'')?.split_once("':").map(|(k, _)| k))
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_every_word_and_every_word_used_exists() {
+        let (en, zh) = (table_keys("en"), table_keys("zh"));
+        assert!(en.len() > 100, "{} keys", en.len());
+        assert_eq!(en, zh, "the zh and en tables of i18n.js differ");
+        for path in paths().filter(|p| p.ends_with(".js")) {
+            let js = text(path);
+            for (i, _) in js.match_indices("t('") {
+                // `t(` itself, not `split(` or `.t(`.
+                if js[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let rest = &js[i + 3..];
+                let key = &rest[..rest.find('\'').expect("closing quote")];
+                assert!(en.contains(key), "{path} uses t('{key}'), which i18n.js does not have");
+            }
+        }
+        for attr in attribute_values(text("index.html"), "data-i18n") {
+            assert!(
+                en.contains(attr),
+                "index.html uses data-i18n=\"{attr}\", which i18n.js does not have"
+            );
+        }
+    }
+
     #[test]
     fn content_types_follow_the_extension() {
         for path in paths() {

@@ -160,16 +160,21 @@ try {
   step(`ticket #${ticketId} assigned to ${user}`);
   await page.screenshot({ path: join(artifacts, 'tickets-assigned.png'), fullPage: true });
 
-  // ------------------------------------------------------------ the other pages
-  for (const [name, ready] of [
-    ['incidents', 'main[data-page="incidents"] h2'],
-    ['roster', 'main[data-page="roster"] h2'],
-  ]) {
-    await page.goto(`${url.replace(/#.*$/, '')}#/${name}`);
-    await page.locator(ready).waitFor();
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  }
-  step('incidents and roster shown');
+  // ------------------------------------------------------------ the incident and its timeline
+  await page.getByRole('link', { name: 'Incidents' }).click();
+  const incident = page.locator('.incident-list li.is-open a').first();
+  await incident.waitFor();
+  await page.screenshot({ path: join(artifacts, 'incidents.png'), fullPage: true });
+  await incident.click();
+  await page.locator('ol.timeline li', { hasText: rule }).first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'incident.png'), fullPage: true });
+  step(`incident timeline with ${rule} shown`);
+
+  // ------------------------------------------------------------ who is on duty
+  await page.getByRole('link', { name: 'On duty now' }).click();
+  await page.locator('main[data-page="roster"] .duty-role').first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'roster.png'), fullPage: true });
+  step('roster shown');
 
   // ------------------------------------------------------------ Chinese
   await page.goto(`${url.replace(/#.*$/, '')}#/plant`);
