@@ -354,6 +354,7 @@ export function renderTicket(state, ticket, act) {
 export function renderRoster(state) {
   return [
     h('h2', {}, t('roster.title')),
+    state.roster.length === 0 && h('p', { class: 'empty' }, t('roster.empty')),
     h(
       'div',
       { class: 'roster' },

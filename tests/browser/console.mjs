@@ -106,8 +106,8 @@ try {
 
   // ------------------------------------------------------------ the live plant
   await page.locator('main[data-page="plant"] .card[data-equipment="gen-1"]').waitFor();
-  const mode = page.locator('[data-point="gen-1.mode_selector"] .pt-value');
-  if ((await mode.textContent()) !== 'AUTO') bad(`generator mode shows ${await mode.textContent()}, not AUTO`);
+  // A daemon that has just started may not have read the generator yet: wait for the value.
+  await page.locator('[data-point="gen-1.mode_selector"] .pt-value', { hasText: 'AUTO' }).waitFor();
   if (!(await page.locator('[data-point="gen-1.mode_selector"]').getAttribute('class')).includes('tone-ok')) {
     bad('generator mode AUTO is not shown green');
   }
@@ -172,7 +172,8 @@ try {
 
   // ------------------------------------------------------------ who is on duty
   await page.getByRole('link', { name: 'On duty now' }).click();
-  await page.locator('main[data-page="roster"] .duty-role').first().waitFor();
+  // A site without a [roster] has no roles to show: the page itself is what must work.
+  await page.locator('main[data-page="roster"] h2').waitFor();
   await page.screenshot({ path: join(artifacts, 'roster.png'), fullPage: true });
   step('roster shown');
 
