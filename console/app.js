@@ -3,7 +3,7 @@
 
 import { api, follow, setCsrf, ApiError } from './api.js';
 import { h, fill } from './dom.js';
-import { t, setLang, lang, normalize, TABLE_KEYS } from './i18n.js';
+import { t, setLang, lang, normalize } from './i18n.js';
 import { renderPlant } from './plant.js';
 import { renderAlarms, renderIncidents, renderIncident, renderTickets, renderTicket, renderRoster } from './views.js';
 
@@ -382,7 +382,7 @@ async function boot() {
   }
 }
 
-// A missing table entry would show its key on the wall screen; say so in the console early.
-if (TABLE_KEYS.length === 0) console.warn('facmon: no i18n table');
+// Due times turn into "overdue" with nobody touching the board: look again twice a minute.
+setInterval(() => state.me && schedule('tickets', 'ticket'), 30_000);
 
 boot();

@@ -454,7 +454,8 @@ export function lang() {
 
 /** The word for `key`, with `{name}` placeholders filled from `vars`. */
 export function t(key, vars = {}) {
-  const text = TABLES[current][key] ?? TABLES.en[key] ?? key;
+  // An unknown word (a state or kind newer than this table) shows as sent, not as its key.
+  const text = TABLES[current][key] ?? TABLES.en[key] ?? key.slice(key.indexOf('.') + 1);
   return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
 }
 
@@ -500,4 +501,3 @@ export function formatTime(ms) {
   return d.toLocaleString(current === 'zh' ? 'zh-CN' : 'en-GB', opts);
 }
 
-export const TABLE_KEYS = Object.keys(TABLES.en);

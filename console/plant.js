@@ -297,7 +297,7 @@ export function renderPlant(state) {
               h(
                 'li',
                 { class: [`sev-${a.severity}`, `state-${a.state}`], dataset: { alarm: `${a.rule}/${a.equipment}` } },
-                h('span', { class: 'sev' }, t(`sev.${a.severity}`)),
+                a.severity && h('span', { class: 'sev' }, t(`sev.${a.severity}`)),
                 ` ${a.rule} `,
                 pick(a.message),
               ),

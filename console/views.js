@@ -100,7 +100,7 @@ function alarmCard(state, a, act) {
     h(
       'header',
       {},
-      h('span', { class: 'sev' }, t(`sev.${a.severity}`)),
+      a.severity && h('span', { class: 'sev' }, t(`sev.${a.severity}`)),
       h('span', { class: 'rule' }, a.rule),
       h('span', { class: 'eq' }, equipmentName(state, a.equipment)),
       h('span', { class: 'state' }, t(`state.${a.state}`)),
