@@ -86,8 +86,9 @@ try {
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(TIMEOUT);
   // A console error (a CSP refusal, a 404 asset, an exception) is a failure of the console.
-  // The 401 of /api/v1/me before signing in is how the console learns it must show the form.
-  const expected = (m) => /status of 401/.test(m.text()) && (m.location().url || '').endsWith('/api/v1/me');
+  // Expected, not failures: the 401 of /api/v1/me before signing in (how the console learns
+  // it must show the form) and the 401 of the wrong password tried below.
+  const expected = (m) => /status of 401/.test(m.text()) && /\/api\/v1\/(me|login)$/.test(m.location().url || '');
   page.on('console', (m) => m.type() === 'error' && !expected(m) && problems.push(`console: ${m.text()} (${m.location().url})`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('response', (r) => r.status() >= 400 && r.url().includes('/assets/') && problems.push(`${r.status()} ${r.url()}`));
@@ -99,6 +100,12 @@ try {
   await page.evaluate(() => localStorage.setItem('facmon.lang', 'en'));
   await page.reload();
   await page.screenshot({ path: join(artifacts, 'login.png') });
+  // A wrong password is refused with a message, and the form stays.
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(`${password}-wrong`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#login-error:not([hidden])', { hasText: 'Sign-in failed' }).waitFor();
+  step('a wrong password is refused');
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
