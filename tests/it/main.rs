@@ -8,6 +8,7 @@ mod support;
 mod alarm_mqtt;
 mod alarms;
 mod check_config;
+mod console;
 mod demo;
 mod grafana;
 mod kpi;
