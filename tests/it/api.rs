@@ -363,8 +363,19 @@ async fn a_session_changes_things_only_with_its_csrf_token_and_ends_at_logout() 
     api.post(&wrong, "/api/v1/tickets", Some(body.clone()), StatusCode::FORBIDDEN)
         .await;
 
+    let events = api.send(&with, Method::GET, "/api/v1/events", None).await;
+    let mut events = SseReader::new(events);
     let ticket = api.post(&with, "/api/v1/tickets", Some(body), StatusCode::OK).await;
     let id = ticket["id"].as_i64().expect("ticket id");
+    let opened = events
+        .until("the ticket's opening", |e| {
+            e.event == "ticket" && e.data["ticket"]["id"] == id
+        })
+        .await;
+    assert_eq!(
+        (&opened.data["entry"]["kind"], &opened.data["entry"]["actor"]),
+        (&json!("opened"), &json!("li"))
+    );
     assert_eq!((&ticket["state"], &ticket["opened_by"]), (&json!("open"), &json!("li")));
     let steps = format!("/api/v1/tickets/{id}/steps");
     let assigned = api
@@ -552,4 +563,76 @@ async fn metrics_are_valid_prometheus_text_with_the_daemon_and_api_counters() {
         "{ok:?}"
     );
     api.stop().await;
+}
+
+/// A config for the CLI: the minimal site with its data directory in `dir`.
+fn cli_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let minimal = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/configs/minimal.toml")).unwrap();
+    let path = dir.join("site.toml");
+    std::fs::write(&path, format!("data_dir = {:?}\n{minimal}", dir.join("data"))).unwrap();
+    path
+}
+
+#[test]
+fn facmon_user_add_reads_the_password_from_stdin_or_a_file_and_token_add_prints_a_working_token() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let config = cli_config(dir.path());
+    let facmon = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_facmon"));
+        c.args(args).arg("--config").arg(&config);
+        c
+    };
+    let mut child = facmon(&["user", "add", "li", "--role", "operator"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"stdin pass phrase\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let file = dir.path().join("pw");
+    std::fs::write(&file, "file pass phrase\n").unwrap();
+    let out = facmon(&[
+        "user",
+        "add",
+        "zhao",
+        "--role",
+        "viewer",
+        "--password-file",
+        file.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = facmon(&["token", "add", "bms", "--role", "viewer"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.lines().next().unwrap();
+
+    let db = facmon::db::open(&dir.path().join("data")).unwrap();
+    use facmon::api::auth::{sha256_hex, users, Role};
+    assert_eq!(
+        users::check_password(&db.conn, "li", "stdin pass phrase").unwrap(),
+        Some(("li".into(), Role::Operator))
+    );
+    assert_eq!(
+        users::check_password(&db.conn, "zhao", "file pass phrase").unwrap(),
+        Some(("zhao".into(), Role::Viewer))
+    );
+    assert_eq!(
+        users::find_token(&db.conn, &sha256_hex(token.as_bytes())).unwrap(),
+        Some(("bms".into(), Role::Viewer))
+    );
+
+    let out = facmon(&["user", "add", "qian", "--role", "viewer"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no password given"),
+        "{out:?}"
+    );
 }
