@@ -74,6 +74,18 @@ fn start_api(plan: &Arc<Plan>, alarms: &Alarms, shared: &Shared, stage: &mut Sta
             return None;
         }
     };
+    let tls = match &plan.api.tls {
+        Some((cert, key)) => match crate::api::tls::acceptor(cert, key) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(
+                    "cannot use the API's certificate ({e}); running without the API: fix [api] tls_cert_file and tls_key_file"
+                );
+                return None;
+            }
+        },
+        None => None,
+    };
     let addr = listener.local_addr().ok();
     let state = crate::api::ApiState::new(
         plan.clone(),
@@ -85,12 +97,17 @@ fn start_api(plan: &Arc<Plan>, alarms: &Alarms, shared: &Shared, stage: &mut Sta
         stage.stop.clone(),
     );
     let stop = stage.stop.clone();
+    let https = tls.is_some();
     stage.tasks.spawn(async move {
-        if let Err(e) = crate::api::serve(listener, state, stop).await {
+        let served = match tls {
+            Some(acceptor) => crate::api::serve_tls(listener, acceptor, state, stop).await,
+            None => crate::api::serve(listener, state, stop).await,
+        };
+        if let Err(e) = served {
             tracing::error!("the API stopped: {e}");
         }
     });
-    tracing::info!(addr = ?addr, "API listening");
+    tracing::info!(addr = ?addr, https, "API listening");
     addr
 }
 

@@ -21,6 +21,7 @@ mod events;
 mod health;
 pub mod openapi;
 mod read;
+pub mod tls;
 mod view;
 mod write;
 
@@ -210,7 +211,21 @@ async fn headers_and_counts(State(state): State<ApiState>, req: Request, next: N
 
 /// Serves the API on `listener` until `shutdown`; open live streams end with it.
 pub async fn serve(listener: tokio::net::TcpListener, state: ApiState, shutdown: Shutdown) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state).into_make_service_with_connect_info::<tls::Peer>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
+
+/// As [`serve`], over HTTPS only.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    state: ApiState,
+    shutdown: Shutdown,
+) -> std::io::Result<()> {
+    let listener = tls::TlsListener::new(listener, acceptor, shutdown.clone())?;
+    let app = router(state).into_make_service_with_connect_info::<tls::Peer>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

@@ -5,15 +5,18 @@
 //! enabled = true                 # false = no listener at all
 //! bind = "127.0.0.1:8080"        # loopback unless you mean otherwise
 //! session_hours = 12             # how long a console sign-in lasts
+//! tls_cert_file = "/etc/facmon/api.crt"  # PEM chain; with tls_key_file: HTTPS
+//! tls_key_file = "/etc/facmon/api.key"   # PEM private key
 //! secure_cookie = false          # true when a TLS reverse proxy fronts facmon
 //! login_failures_per_minute = 5  # per client address and user name, then 429
 //! ```
 //!
-//! Safe by default: without the section the API listens on loopback only. facmon serves
-//! plain HTTP; to reach it from other machines, put a TLS reverse proxy in front of it
-//! (and set `secure_cookie = true`) rather than binding a public address in the clear.
+//! Safe by default: without the section the API listens on loopback only. To reach it from
+//! other machines, give it a certificate (or put a TLS reverse proxy in front of it and set
+//! `secure_cookie = true`) rather than binding a public address in the clear.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +38,10 @@ pub struct RawApi {
     /// Failed sign-ins allowed per minute for one client address and user name before
     /// further attempts get 429. Default 5.
     pub login_failures_per_minute: Option<u32>,
+    /// PEM certificate chain: with `tls_key_file`, the API speaks HTTPS only. Default none.
+    pub tls_cert_file: Option<String>,
+    /// PEM private key of the certificate.
+    pub tls_key_file: Option<String>,
 }
 
 /// `[api]`, checked.
@@ -45,6 +52,8 @@ pub struct ApiPlan {
     pub session: Duration,
     pub secure_cookie: bool,
     pub login_failures_per_minute: u32,
+    /// Certificate chain and key files: HTTPS (and a `Secure` cookie) when set.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for ApiPlan {
@@ -55,6 +64,7 @@ impl Default for ApiPlan {
             session: Duration::from_secs(12 * 3600),
             secure_cookie: false,
             login_failures_per_minute: 5,
+            tls: None,
         }
     }
 }
@@ -101,12 +111,30 @@ pub(super) fn resolve(raw: Option<&RawApi>, issues: &mut Issues) -> ApiPlan {
         Some(n) => n,
         None => d.login_failures_per_minute,
     };
+    let tls = match (&r.tls_cert_file, &r.tls_key_file) {
+        (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            let missing = if r.tls_cert_file.is_none() {
+                "tls_cert_file"
+            } else {
+                "tls_key_file"
+            };
+            issues.push(
+                format!("api.{missing}"),
+                "HTTPS needs both a certificate and its key",
+                "give both tls_cert_file and tls_key_file, or neither for plain HTTP",
+            );
+            None
+        }
+    };
     ApiPlan {
         enabled: r.enabled.unwrap_or(d.enabled),
         bind,
         session,
         secure_cookie: r.secure_cookie.unwrap_or(d.secure_cookie),
         login_failures_per_minute,
+        tls,
     }
 }
 
@@ -141,10 +169,17 @@ mod tests {
 
     #[test]
     fn api_mistakes_are_all_reported_with_their_keys() {
-        let issues =
-            plan("[api]\nbind = \"localhost\"\nsession_hours = 0\nlogin_failures_per_minute = 0\n").unwrap_err();
+        let issues = plan(
+            "[api]\nbind = \"localhost\"\nsession_hours = 0\nlogin_failures_per_minute = 0\ntls_cert_file = \"a.crt\"\n",
+        )
+        .unwrap_err();
         let keys: Vec<&str> = issues.iter().map(|(k, _)| k.as_str()).collect();
-        for key in ["api.bind", "api.session_hours", "api.login_failures_per_minute"] {
+        for key in [
+            "api.bind",
+            "api.session_hours",
+            "api.login_failures_per_minute",
+            "api.tls_key_file",
+        ] {
             assert!(keys.contains(&key), "{key} missing from {issues:?}");
         }
     }

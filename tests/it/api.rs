@@ -636,3 +636,33 @@ fn facmon_user_add_reads_the_password_from_stdin_or_a_file_and_token_add_prints_
         "{out:?}"
     );
 }
+
+#[tokio::test]
+async fn with_a_certificate_the_api_speaks_https_only_and_the_cookie_is_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("api.crt"), dir.path().join("api.key"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let api = Api::start_with(Some((cert, key, ck.cert.pem().into_bytes()))).await;
+    assert!(api.base.starts_with("https://"), "{}", api.base);
+    assert_eq!(api.get(&Auth::Anonymous, "/healthz").await["status"], "ok");
+    let password = api.user("sun", "viewer");
+    let res = api
+        .send(
+            &Auth::Anonymous,
+            Method::POST,
+            "/api/v1/login",
+            Some(json!({"user": "sun", "password": password})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let plain = reqwest::get(api.base.replace("https://", "http://") + "/healthz").await;
+    assert!(
+        plain.is_err() || !plain.unwrap().status().is_success(),
+        "plain HTTP is not served"
+    );
+    api.stop().await;
+}

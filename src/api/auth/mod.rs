@@ -19,8 +19,6 @@ pub mod routes;
 pub mod sessions;
 pub mod users;
 
-use std::net::SocketAddr;
-
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
@@ -103,8 +101,8 @@ impl Caller {
 pub fn client_addr(parts: &Parts) -> String {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ConnectInfo<crate::api::tls::Peer>>()
+        .map(|c| c.0 .0.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

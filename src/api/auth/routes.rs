@@ -64,7 +64,12 @@ pub async fn login(
     };
     state.limiter.succeeded(&from, &user);
     tracing::info!(user = %name, from = %from, "signed in");
-    let secure = if state.plan.api.secure_cookie { "; Secure" } else { "" };
+    // Over HTTPS, or behind a TLS proxy, the cookie never travels in the clear.
+    let secure = if state.plan.api.secure_cookie || state.plan.api.tls.is_some() {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         lasts.as_secs()

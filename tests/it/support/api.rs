@@ -31,6 +31,13 @@ pub enum Auth {
 impl Api {
     /// The building's Modbus TCP plant and the daemon with its API on `127.0.0.1:0`.
     pub async fn start() -> Api {
+        Api::start_with(None).await
+    }
+
+    /// As [`Api::start`]; with `tls` (certificate and key files, and the PEM the client
+    /// trusts) over HTTPS.
+    pub async fn start_with(tls: Option<(std::path::PathBuf, std::path::PathBuf, Vec<u8>)>) -> Api {
+        let files = tls.as_ref().map(|(c, k, _)| (c.clone(), k.clone()));
         let b = Building::start_with(
             Parts {
                 tcp: true,
@@ -39,6 +46,7 @@ impl Api {
             |plan| {
                 plan.api.enabled = true;
                 plan.api.bind = "127.0.0.1:0".parse().unwrap();
+                plan.api.tls = files;
             },
         )
         .await;
@@ -46,13 +54,15 @@ impl Api {
             .daemon
             .api_addr
             .expect("the daemon serves its API on the port-0 address");
+        let mut http = reqwest::Client::builder().timeout(Duration::from_secs(20));
+        if let Some((_, _, pem)) = &tls {
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(pem).unwrap());
+        }
+        let scheme = if tls.is_some() { "https" } else { "http" };
         Api {
             b,
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
+            base: format!("{scheme}://{addr}"),
+            http: http.build().unwrap(),
         }
     }
 
