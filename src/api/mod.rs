@@ -190,11 +190,16 @@ async fn console(req: Request) -> Response {
 }
 
 /// Security headers on every response (the console needs nothing from other origins and
-/// must never be framed), and the request counters.
+/// must never be framed; API answers, which may name people, are never cached), and the
+/// request counters.
 async fn headers_and_counts(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
     state.requests.count(res.status());
     let h = res.headers_mut();
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     for (name, value) in [
         (
             header::CONTENT_SECURITY_POLICY,

@@ -252,9 +252,21 @@ async fn a_viewer_cannot_acknowledge_an_alarm_and_an_operator_can_with_an_audit_
         .await;
     assert!(!api.b.daemon.alarms.book().get("PWR-01", "ats-1").unwrap().acknowledged);
 
+    let stream = api.send(&viewer, Method::GET, "/api/v1/events", None).await;
+    assert_eq!(stream.headers()["cache-control"], "no-store");
+    let mut events = SseReader::new(stream);
     let acked = api
         .post(&operator, path, Some(json!({"note": "on my way"})), StatusCode::OK)
         .await;
+    let seen = events
+        .until("the acknowledgement on the event stream", |e| {
+            e.event == "alarm" && e.data["rule"] == "PWR-01" && e.data["kind"] == "acknowledged"
+        })
+        .await;
+    assert_eq!(
+        (&seen.data["actor"], &seen.data["alarm"]["state"]),
+        (&json!("wang"), &json!("acknowledged"))
+    );
     assert_eq!(
         (&acked["state"], &acked["acknowledged_by"]),
         (&json!("acknowledged"), &json!("wang"))
