@@ -68,6 +68,7 @@ const ROUTES: &[Route] = &[
     with("post", "/api/v1/tickets", "Open a ticket by hand", &["category", "title"], &["priority", "note"]),
     with("post", "/api/v1/tickets/{id}/steps", "Move a ticket: assign, acknowledge, on_site, resolve, follow_up, cancel", &["step"], &["to", "reason", "note"]),
     r("post", "/api/v1/tickets/{id}/checklist/{item}", "operator", "Tick a checklist item"),
+    r("get", "/api/v1/openapi.json", "none", "This document"),
     r("get", "/healthz", "none", "200 while the process runs"),
     r("get", "/readyz", "none", "200 when sources run and the database is writable, else 503 with the reason"),
     r("get", "/metrics", "none", "Prometheus text exposition"),
