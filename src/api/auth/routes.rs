@@ -24,10 +24,27 @@ pub async fn login(
     ClientAddr(from): ClientAddr,
     Body(body): Body<Login>,
 ) -> Result<Response, ApiError> {
-    if let Err(retry_after_s) = state.limiter.check(&from, &body.user) {
-        return Err(ApiError::TooManyRequests { retry_after_s });
+    if body.user.chars().count() > 64 {
+        return Err(ApiError::BadRequest("a user name has at most 64 characters".into()));
     }
     let now = state.now();
+    if let Err(retry_after_s) = state.limiter.check(&from, &body.user) {
+        let (user, addr) = (body.user.clone(), from.clone());
+        state
+            .db(move |db| {
+                let entry = Entry {
+                    actor: &user,
+                    role: "",
+                    from: &addr,
+                    action: "login",
+                    target: "session",
+                    outcome: "refused (429): too many failed sign-ins",
+                };
+                audit::record(&db.conn, &entry, now).map_err(ApiError::internal)
+            })
+            .await?;
+        return Err(ApiError::TooManyRequests { retry_after_s });
+    }
     let lasts = state.plan.api.session;
     let (user, addr) = (body.user.clone(), from.clone());
     let signed_in = state
