@@ -139,6 +139,7 @@ async fn run(hub: EventHub, mut f: Feeds, alarms: Alarms, data_dir: std::path::P
         .await
         .unwrap_or(0);
     let mut poll = tokio::time::interval(TICKET_POLL);
+    let mut db: Option<crate::db::Db> = None;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -161,17 +162,22 @@ async fn run(hub: EventHub, mut f: Feeds, alarms: Alarms, data_dir: std::path::P
                 Err(Closed) => return,
             },
             _ = poll.tick() => {
-                let dir = data_dir.clone();
-                let from = cursor;
-                let found = tokio::task::spawn_blocking(move || ticket_changes(&dir, from)).await;
+                let (dir, from, mut held) = (data_dir.clone(), cursor, db.take());
+                let found = tokio::task::spawn_blocking(move || {
+                    let changes = ticket_changes(&mut held, &dir, from);
+                    (held, changes)
+                })
+                .await;
                 match found {
-                    Ok(Ok(changes)) => {
+                    Ok((held, Ok(changes))) => {
+                        db = held;
                         for (seq, v) in changes {
                             cursor = seq;
                             hub.publish("ticket", &v);
                         }
                     }
-                    Ok(Err(e)) => tracing::debug!("cannot read the ticket timeline for the live stream: {e}"),
+                    // The connection is dropped and opened afresh on the next tick.
+                    Ok((_, Err(e))) => tracing::debug!("cannot read the ticket timeline for the live stream: {e}"),
                     Err(e) => tracing::debug!("ticket timeline reader failed: {e}"),
                 }
             }
@@ -189,10 +195,18 @@ fn last_timeline_seq(dir: &std::path::Path) -> i64 {
         .unwrap_or(0)
 }
 
-/// Timeline entries after `seq`, each with its ticket as it is now.
-fn ticket_changes(dir: &std::path::Path, seq: i64) -> Result<Vec<(i64, Value)>, String> {
+/// Timeline entries after `seq`, each with its ticket as it is now, on the connection `held`
+/// (opened if there is none, so the poll does not open the file every second).
+fn ticket_changes(
+    held: &mut Option<crate::db::Db>,
+    dir: &std::path::Path,
+    seq: i64,
+) -> Result<Vec<(i64, Value)>, String> {
     use crate::ticket::store;
-    let db = crate::db::open(dir).map_err(|e| e.to_string())?;
+    if held.is_none() {
+        *held = Some(crate::db::open(dir).map_err(|e| e.to_string())?);
+    }
+    let Some(db) = held.as_ref() else { return Ok(Vec::new()) };
     let entries = store::timeline_after(&db.conn, seq, 200).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
