@@ -80,6 +80,22 @@ enum Command {
         #[command(subcommand)]
         command: facmon::ticket::cli::TicketCommand,
     },
+    /// People who may use the HTTP API and console (stored in the data directory).
+    User {
+        /// The site config (its data_dir holds the users).
+        #[arg(long, short, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: facmon::api::auth::cli::UserCommand,
+    },
+    /// API tokens for machines (a dashboard, a BMS gateway).
+    Token {
+        /// The site config (its data_dir holds the tokens).
+        #[arg(long, short, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: facmon::api::auth::cli::TokenCommand,
+    },
     /// Reports from the database.
     Report {
         #[command(subcommand)]
@@ -128,6 +144,12 @@ pub fn main() -> ExitCode {
         Command::Ticket { config, command } => {
             with_plan(config, |plan, now| facmon::ticket::cli::run(plan, &command, now))
         }
+        Command::User { config, command } => with_plan(config, |plan, now| {
+            facmon::api::auth::cli::user(plan, &command, now).map_err(|e| e.to_string())
+        }),
+        Command::Token { config, command } => with_plan(config, |plan, now| {
+            facmon::api::auth::cli::token(plan, &command, now).map_err(|e| e.to_string())
+        }),
         Command::Report {
             command: ReportCommand::Sla { config, args },
         } => with_plan(Some(config), |plan, now| {

@@ -7,8 +7,10 @@
 //! that order: the sources first, so that nothing changes any more; then the alarm stage,
 //! which journals its last state; then the outputs, which take in everything still on their
 //! channels and put it on disk. A reading taken before the stop is therefore either written
-//! or queued for the next start, never dropped between two stages.
+//! or queued for the next start, never dropped between two stages. The API stops last, so
+//! that people watching see the plant until the very end.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +35,8 @@ pub struct Daemon {
     pub metrics: Arc<Metrics>,
     /// The alarm book and its transition feed.
     pub alarms: Alarms,
+    /// Where the API listens (`None`: turned off, or its address could not be bound).
+    pub api_addr: Option<SocketAddr>,
     shutdown: Shutdown,
     stages: Vec<Stage>,
 }
@@ -52,6 +56,59 @@ impl Stage {
             tasks: JoinSet::new(),
         }
     }
+}
+
+/// Binds `[api] bind` and serves the API in the `api` stage. A failure is logged and the
+/// daemon runs on without it: the alarm path never depends on the API.
+fn start_api(plan: &Arc<Plan>, alarms: &Alarms, shared: &Shared, stage: &mut Stage) -> Option<SocketAddr> {
+    if !plan.api.enabled {
+        return None;
+    }
+    let listener = match crate::api::bind(plan.api.bind) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(
+                "cannot listen on {} for the API ({e}); running without the API: free the port or change [api] bind",
+                plan.api.bind
+            );
+            return None;
+        }
+    };
+    let tls = match &plan.api.tls {
+        Some((cert, key)) => match crate::api::tls::acceptor(cert, key) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(
+                    "cannot use the API's certificate ({e}); running without the API: fix [api] tls_cert_file and tls_key_file"
+                );
+                return None;
+            }
+        },
+        None => None,
+    };
+    let addr = listener.local_addr().ok();
+    let state = crate::api::ApiState::new(
+        plan.clone(),
+        shared.store.clone(),
+        shared.board.clone(),
+        alarms.clone(),
+        shared.metrics.clone(),
+        shared.clock.clone(),
+        stage.stop.clone(),
+    );
+    let stop = stage.stop.clone();
+    let https = tls.is_some();
+    stage.tasks.spawn(async move {
+        let served = match tls {
+            Some(acceptor) => crate::api::serve_tls(listener, acceptor, state, stop).await,
+            None => crate::api::serve(listener, state, stop).await,
+        };
+        if let Err(e) = served {
+            tracing::error!("the API stopped: {e}");
+        }
+    });
+    tracing::info!(addr = ?addr, https, "API listening");
+    addr
 }
 
 impl Daemon {
@@ -81,6 +138,8 @@ impl Daemon {
         let mut outputs = Stage::new("outputs", &shutdown);
         crate::sinks::spawn_all(&plan, &alarms, &shared, &outputs.stop, &mut outputs.tasks);
         crate::notify::stage::spawn(&plan, &alarms, &shared, &outputs.stop, &mut outputs.tasks);
+        let mut api = Stage::new("api", &shutdown);
+        let api_addr = start_api(&plan, &alarms, &shared, &mut api);
         tracing::info!(
             site = %plan.site.id,
             equipment = plan.equipment.len(),
@@ -95,8 +154,9 @@ impl Daemon {
             devices,
             metrics,
             alarms,
+            api_addr,
             shutdown,
-            stages: vec![sources, alarm_stage, outputs],
+            stages: vec![sources, alarm_stage, outputs, api],
         }
     }
 

@@ -134,6 +134,40 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX notify_outbox_pending ON notify_outbox(next_ms) WHERE sent_ms IS NULL AND failed_ms IS NULL;
     CREATE INDEX notify_outbox_ticket ON notify_outbox(ticket, round);",
+    // 6: the HTTP API's people and machines (passwords as argon2 PHC strings, tokens and
+    // session ids as SHA-256 hex: a stolen file gives no way in), and the audit log of every
+    // change made through it (append-only).
+    "CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        role TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL
+    );
+    CREATE INDEX audit_at ON audit(at_ms);",
 ];
 
 /// An open database and its path (for error messages).

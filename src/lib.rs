@@ -30,6 +30,9 @@
 //! * [`notify`] — pages for ticket events: routes to roles, the roster's people, their
 //!   channels (webhook, WeCom, DingTalk, e-mail, MQTT), through a durable outbox, repeated
 //!   and escalated until someone answers.
+//! * [`api`] — the HTTP API and web console ([`console`]): live state, alarm and ticket
+//!   operations with users, tokens, sessions and an audit log, a live event stream, health
+//!   and metrics (`docs/api.md`).
 //! * [`daemon`] — starts the stages for a plan and stops them in order.
 //! * [`demo`] — `facmon demo`: the simulated building (crate `facmon-sim`) plus the daemon,
 //!   with a live terminal view.
@@ -38,6 +41,7 @@
 //!   signal, the daemon's own counters.
 
 pub mod alarm;
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod console;

@@ -136,6 +136,11 @@ impl Journal {
         )
     }
 
+    /// Every row of one incident, oldest first: the incident's timeline.
+    pub fn for_incident(&self, incident: i64) -> Result<Vec<JournalRow>, JournalError> {
+        self.rows("incident = ?1 ORDER BY seq", incident, i64::MAX)
+    }
+
     /// The newest sequence number (0 when empty).
     pub fn last_seq(&self) -> Result<i64, JournalError> {
         self.db

@@ -5,6 +5,7 @@
 //! `plan.rs` resolves names to indices, picks each point's decoder once, and collects every
 //! problem before failing. Nothing is silently "fixed".
 
+mod api;
 mod error;
 mod influx;
 pub mod kinds;
@@ -18,6 +19,7 @@ mod tickets;
 use std::collections::HashMap;
 use std::path::Path;
 
+pub use api::ApiPlan;
 pub use error::{ConfigErrors, ConfigIssue};
 pub use influx::{InfluxApi, InfluxAuth, InfluxTarget};
 pub use plan::*;

@@ -186,6 +186,8 @@ pub struct Plan {
     pub tickets: crate::ticket::TicketPlan,
     /// `[notify]`, checked (no channels when absent).
     pub notify: crate::notify::NotifyPlan,
+    /// `[api]`, checked (on, loopback only, when absent).
+    pub api: super::ApiPlan,
 }
 
 /// Where alarms are published on MQTT (`sinks::mqtt_alarms`).
@@ -362,6 +364,7 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
     let roster = super::roster::resolve(raw.roster.as_ref(), &site, &mut issues);
     let tickets = super::tickets::resolve(raw.tickets.as_ref(), &mut issues);
     let notify = super::notify::resolve(raw.notify.as_ref(), &site, &brokers, &roster, secrets, &mut issues);
+    let api = super::api::resolve(raw.api.as_ref(), &mut issues);
 
     if !issues.is_empty() {
         return Err(issues.0);
@@ -382,6 +385,7 @@ pub(super) fn build(raw: RawConfig, secrets: &Secrets, mut issues: Issues) -> Re
         roster,
         tickets,
         notify,
+        api,
     })
 }
 

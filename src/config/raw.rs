@@ -56,6 +56,9 @@ pub struct RawConfig {
     /// `[notify]`: channels, routes from rules to roles, repeats.
     #[serde(default)]
     pub notify: Option<super::notify::RawNotify>,
+    /// `[api]`: the HTTP API and console listener. Absent = on, loopback only.
+    #[serde(default)]
+    pub api: Option<super::api::RawApi>,
 }
 
 /// One `[[influx]]` target as written. See `config::influx` for the checks and defaults.

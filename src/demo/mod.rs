@@ -100,6 +100,11 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     let interactive = !opts.plain && std::io::stdout().is_terminal();
     println!("facmon demo: site {} ({})", daemon.plan.site.name, daemon.plan.site.id);
     println!("  simulators: Modbus TCP {tcp_addr}, Modbus RTU {rtu_path}, MQTT {broker} (embedded broker)");
+    if let Some(addr) = daemon.api_addr {
+        println!(
+            "  HTTP API and console: http://{addr} (facmon user add NAME --role viewer --config config/demo.toml)"
+        );
+    }
     println!("  scenario: {scenario_name}    Ctrl-C to stop");
     println!();
 

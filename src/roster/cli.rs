@@ -101,8 +101,8 @@ pub fn table(roster: &Roster, at: SystemTime) -> String {
     out
 }
 
-/// What decided the duty, in a few words.
-fn source(roster: &Roster, duty: &Duty<'_>) -> String {
+/// What decided the duty, in a few words (also the API's `by`).
+pub fn source(roster: &Roster, duty: &Duty<'_>) -> String {
     let tz = roster.time_zone();
     let local = |ts: Timestamp| tz.to_datetime(ts).strftime("%m-%d %H:%M").to_string();
     match &duty.by {

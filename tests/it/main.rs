@@ -7,6 +7,7 @@ mod support;
 
 mod alarm_mqtt;
 mod alarms;
+mod api;
 mod check_config;
 mod console;
 mod demo;

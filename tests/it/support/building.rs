@@ -65,6 +65,8 @@ impl Building {
         super::init_logging();
         let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"));
         let mut plan = config::load_with_env(path, Some(HashMap::new())).expect("config/demo.toml is valid");
+        // Parallel tests must not fight over the API's fixed port; API tests turn it on at port 0.
+        plan.api.enabled = false;
         adjust(&mut plan);
         let tcp = if parts.tcp {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod api;
 pub mod broker;
 pub mod building;
 pub mod dashboards;

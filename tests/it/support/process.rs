@@ -28,6 +28,8 @@ pub fn spawn_daemon(config: &Path, log: &Path) -> Child {
         .args(["run", "--config"])
         .arg(config)
         .env("RUST_LOG", "info")
+        // Parallel daemons must not fight over the API's fixed port.
+        .env("FACMON__API__ENABLED", "false")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
