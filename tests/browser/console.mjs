@@ -156,13 +156,17 @@ try {
 
   // ------------------------------------------------------------ a ticket step
   await page.getByRole('link', { name: 'Tickets' }).click();
+  // Acknowledging the alarm acknowledged its incident's ticket: wait for the board to show it
+  // before picking a card, so that no redraw moves the card under the click.
+  await page.locator('.column[data-state="acknowledged"] article.ticket').first().waitFor();
   const open = page.locator('.column[data-state="open"] article.ticket').first();
   await open.waitFor();
   const ticketId = await open.getAttribute('data-ticket');
+  const ticket = page.locator(`article.ticket[data-ticket="${ticketId}"]`);
   await page.screenshot({ path: join(artifacts, 'tickets.png'), fullPage: true });
-  await open.getByRole('button', { name: 'Assign' }).click();
-  await open.getByLabel('Assign to').fill(user);
-  await open.getByRole('button', { name: 'OK' }).click();
+  await ticket.getByRole('button', { name: 'Assign' }).click();
+  await ticket.getByLabel('Assign to').fill(user);
+  await ticket.getByRole('button', { name: 'OK' }).click();
   await page.locator(`.column[data-state="assigned"] article.ticket[data-ticket="${ticketId}"]`, { hasText: user }).waitFor();
   step(`ticket #${ticketId} assigned to ${user}`);
   await page.screenshot({ path: join(artifacts, 'tickets-assigned.png'), fullPage: true });

@@ -3,20 +3,14 @@
 //! plant, sees an alarm arrive over the live stream without a reload, acknowledges it, and
 //! switches to Chinese; each page is saved under target/browser-artifacts/.
 //!
-//! The server side is the stand-in `fixture_api` (support/console_fixture.rs) until the real
-//! API is merged; `run_browser_script` does not care where the console comes from.
+//! The server is the real daemon with its API, reading the simulated plant.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-// The stand-in lives in support/ but is declared here, so that this branch touches no shared
-// file besides main.rs's `mod console;` (the API branch edits support/ in parallel).
-#[path = "support/console_fixture.rs"]
-mod console_fixture;
-
-use console_fixture::{FixtureApi, STALE_POINT};
+use crate::support::api::Api;
 
 /// The pinned playwright-core that scripts/test.sh installs.
 const PLAYWRIGHT_DIR: &str = "target/browser-test/node_modules/playwright-core";
@@ -165,34 +159,41 @@ impl Drop for Script {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_sees_the_plant_acknowledges_a_live_alarm_and_reads_it_in_chinese() {
-    let api = FixtureApi::start("wang", "correct horse").await;
+    // The simulated plant gateway and the daemon serving its API and console on a free port.
+    let api = Api::start().await;
+    let password = api.user("wang", "operator");
     let expect = Expect {
         alarm: "PWR-01/ats-1",
-        stale_point: Some(format!("{}.{}", STALE_POINT.0, STALE_POINT.1)),
+        stale_point: None,
     };
-    run_browser_script(&api.url(), "wang", "correct horse", expect, async |what| {
+    run_browser_script(&format!("{}/", api.base), "wang", &password, expect, async |what| {
         assert_eq!(what, "plant");
-        api.trip_mains();
+        api.b.command("mains fail");
     })
     .await;
 
-    // The acknowledgement went to the contract's endpoint, with the session's CSRF token.
-    let acks: Vec<_> = api
-        .actions()
-        .into_iter()
-        .filter(|a| a.path == "/api/v1/alarms/PWR-01/ats-1/acknowledge")
-        .collect();
-    assert_eq!(acks.len(), 1, "one acknowledgement: {:#?}", api.actions());
-    assert!(acks[0].csrf_ok && acks[0].status == 200, "{:#?}", acks[0]);
-    assert!(acks[0].method == "POST" && acks[0].body.is_object(), "{:#?}", acks[0]);
-
-    let assign = api.actions().into_iter().find(|a| a.path.ends_with("/steps"));
-    let assign = assign.unwrap_or_else(|| panic!("no ticket step posted: {:#?}", api.actions()));
-    assert_eq!(
-        assign.body,
-        serde_json::json!({"step": "assign", "to": "wang"}),
-        "{assign:#?}"
-    );
+    // The click reached the daemon: the alarm is acknowledged by the signed-in operator, and
+    // the audit log says who did it.
+    let alarm = api
+        .b
+        .daemon
+        .alarms
+        .book()
+        .get("PWR-01", "ats-1")
+        .cloned()
+        .expect("PWR-01");
+    assert!(alarm.acknowledged, "{alarm:#?}");
+    assert_eq!(alarm.acknowledged_by.as_deref(), Some("wang"));
+    let audited: i64 = api
+        .db()
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE actor = 'wang' AND action LIKE '%acknowledge%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert!(audited >= 1, "no audit row for the acknowledgement");
 
     for shot in [
         "login",

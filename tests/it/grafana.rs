@@ -284,6 +284,9 @@ async fn every_dashboard_query_returns_rows_from_a_scenario_run() {
     let from_ms = db::millis(facmon::clock::system().now()) - 1000;
     let alarms = &b.daemon.alarms;
     wait::alarm(alarms, "PWR-01", "ats-1", "raised", |a| a.active).await;
+    // (Acknowledging before the fire-panel contact has chattered coincided with missed FIRE-02
+    // raises in this test; under investigation. The KPI panels need the chatter.)
+    wait::alarm(alarms, "FIRE-02", "fire-panel-1", "chattering", |a| a.chattering).await;
     alarms
         .operate(|book, now| book.acknowledge("PWR-01", "ats-1", "王工", Some("已到场"), now))
         .expect("acknowledged");

@@ -103,7 +103,11 @@ impl Schema {
             points,
             devices,
             runs,
-            buildings: plan.equipment.iter().map(|e| (e.id.clone(), e.building.clone())).collect(),
+            buildings: plan
+                .equipment
+                .iter()
+                .map(|e| (e.id.clone(), e.building.clone()))
+                .collect(),
         }
     }
 
@@ -142,7 +146,10 @@ impl Schema {
             &[
                 ("site", &self.site),
                 // None for a device (COM-01): the tag is left out.
-                ("building", self.buildings.get(&row.equipment).map_or("", String::as_str)),
+                (
+                    "building",
+                    self.buildings.get(&row.equipment).map_or("", String::as_str),
+                ),
                 ("rule", &row.rule),
                 ("equipment", &row.equipment),
                 ("family", family),
