@@ -101,9 +101,10 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     println!("facmon demo: site {} ({})", daemon.plan.site.name, daemon.plan.site.id);
     println!("  simulators: Modbus TCP {tcp_addr}, Modbus RTU {rtu_path}, MQTT {broker} (embedded broker)");
     if let Some(addr) = daemon.api_addr {
-        println!(
-            "  HTTP API and console: http://{addr} (facmon user add NAME --role viewer --config config/demo.toml)"
-        );
+        match demo_operator(&data, clock.now()) {
+            Ok(password) => println!("  console: http://{addr}/  (sign in as demo / {password}, an operator)"),
+            Err(e) => println!("  console: http://{addr}/  (no demo user: {e})"),
+        }
     }
     println!("  scenario: {scenario_name}    Ctrl-C to stop");
     println!();
@@ -115,6 +116,20 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     let _ = std::fs::remove_dir_all(&data);
     println!("facmon demo stopped.");
     result
+}
+
+/// An operator for this demo run only, with a random password: the demo's data directory is
+/// new every run, so nothing outlives it.
+fn demo_operator(data: &Path, now: std::time::SystemTime) -> Result<String, String> {
+    use rand::Rng;
+    let password: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect();
+    let db = crate::db::open(data).map_err(|e| e.to_string())?;
+    crate::api::auth::users::add_user(&db.conn, "demo", "operator", &password, now).map_err(|e| e.to_string())?;
+    Ok(password)
 }
 
 fn load_scenario(name: &str) -> Result<Scenario, DemoError> {
